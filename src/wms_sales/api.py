@@ -1,0 +1,88 @@
+"""The JSON API: every app's router under /api/v1, one error shape for every 4xx."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from wms_sales.catalog.api import router as products_router
+from wms_sales.common.api import API_AUTH
+from wms_sales.common.errors import DomainError
+from wms_sales.customers.api import router as customers_router
+from wms_sales.inventory.api import stock_router, warehouses_router
+
+api = NinjaAPI(
+    title="wms-sales API",
+    version="1",
+    description="Sales management of a WMS: customers, products, warehouses and stock. "
+                "Authenticate with `Authorization: Bearer <token>` "
+                "(`wms-sales createuser NAME --role ROLE --token`). Errors are "
+                '`{"error": {"code", "message", "details"}}`.',
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str,
+                   details: object = None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or {}}},
+        status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.details)
+
+
+def _field_name(loc: list) -> str:
+    # ninja prefixes the location with "body"/"query"/"path" and the payload's argument name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "payload":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(_field_name(error.get("loc", [])), []).append(error.get("msg", ""))
+    message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+    return error_response(request, 422, "validation_error", message, {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "not_authenticated",
+                          "Authentication required: send 'Authorization: Bearer <token>'.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, "permission_denied", str(exc) or "Permission denied.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and "parse request body" in str(exc):
+        return error_response(request, 400, "invalid_json", "The request body is not valid JSON.")
+    code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied",
+            404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+api.add_router("/customers", customers_router)
+api.add_router("/products", products_router)
+api.add_router("/warehouses", warehouses_router)
+api.add_router("/stock", stock_router)

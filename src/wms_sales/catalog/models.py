@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Quantities are stored with 4 places; a product's precision says how many it may use.
+QUANTITY = {"max_digits": 18, "decimal_places": 4}
+MAX_QUANTITY_PRECISION = 4
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=20, default="pcs")
+    list_price = models.DecimalField(_("list price"), max_digits=18, decimal_places=2,
+                                     default=Decimal("0"),
+                                     validators=[MinValueValidator(Decimal("0"))])
+    quantity_precision = models.PositiveSmallIntegerField(
+        _("quantity precision"), default=0,
+        validators=[MaxValueValidator(MAX_QUANTITY_PRECISION)],
+        help_text=_("Decimal places allowed in quantities (0 = whole units)."))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(condition=Q(list_price__gte=0),
+                                   name="product_list_price_non_negative"),
+            models.CheckConstraint(condition=Q(quantity_precision__lte=MAX_QUANTITY_PRECISION),
+                                   name="product_quantity_precision_range"),
+            models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
+        ]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    def quantity_error(self, quantity: Decimal) -> str | None:
+        """Why ``quantity`` is not a valid quantity of this product, or None."""
+        if quantity != quantity.quantize(Decimal(1).scaleb(-self.quantity_precision)):
+            return (f"{self.sku} allows {self.quantity_precision} decimal place(s); "
+                    f"{quantity} has more.")
+        return None

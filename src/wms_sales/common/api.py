@@ -1,0 +1,48 @@
+"""Conventions every router shares: auth, permission checks, list pagination."""
+
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from .errors import Forbidden
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` with a hashed, revocable API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from wms_sales.accounts.services import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+# Session auth (with CSRF on unsafe methods) lets the web UI call the same API.
+API_AUTH = [BearerTokenAuth(), SessionAuth()]
+
+
+def require_perm(*perms: str) -> Callable:
+    """Reject the call with 403 unless the user holds every named permission."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            check_perm(request.user, *perms)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def check_perm(user: Any, *perms: str) -> None:
+    missing = [perm for perm in perms if not user.has_perm(perm)]
+    if missing:
+        raise Forbidden("You do not have permission to do this.",
+                        details={"missing_permissions": missing})

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps
+from django.core import checks as django_checks
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError
+
+
+class Command(BaseCommand):
+    help = ("Verify the business invariants on the live database (stock == ledger, …) and "
+            "Django's system checks; exits 1 naming each violation.")
+    requires_system_checks = []
+
+    def handle(self, *args, **opts):
+        problems = [str(m) for m in django_checks.run_checks()
+                    if m.level >= django_checks.ERROR]
+        for message in problems:
+            self.stderr.write(f"system check: {message}")
+        for label, check in self._invariant_checks():
+            try:
+                found = list(check())
+            except DatabaseError as exc:
+                found = [f"could not run ({exc}); is the database migrated?"]
+            for violation in found:
+                self.stderr.write(f"VIOLATION [{label}]: {violation}")
+            problems += found
+            self.stdout.write(f"{'FAIL' if found else 'ok  '} {label}")
+        if problems:
+            self.stderr.write(f"{len(problems)} problem(s) found.")
+            raise SystemExit(1)
+        self.stdout.write("All invariants hold.")
+
+    @staticmethod
+    def _invariant_checks():
+        # Each app may declare CHECKS = [(label, callable yielding violations)] in checks.py.
+        for config in apps.get_app_configs():
+            if not config.name.startswith("wms_sales."):
+                continue
+            try:
+                module = importlib.import_module(f"{config.name}.checks")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.checks":
+                    raise
+                continue
+            yield from getattr(module, "CHECKS", [])

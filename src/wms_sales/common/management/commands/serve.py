@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the app with gunicorn (static files by whitenoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("WMS_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int,
+                            default=int(os.environ.get("WMS_WORKERS", "2")))
+        parser.add_argument("--threads", type=int,
+                            default=int(os.environ.get("WMS_THREADS", "4")))
+        parser.add_argument("--timeout", type=int, default=120)
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args, **opts):
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        if not opts["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        argv = [sys.executable, "-m", "gunicorn", "wms_sales.wsgi:application",
+                "--bind", opts["bind"], "--workers", str(opts["workers"]),
+                "--threads", str(opts["threads"]), "--timeout", str(opts["timeout"]),
+                "--access-logfile", "-"]
+        self.stdout.write(f"Serving on http://{opts['bind']}/ with {opts['workers']} workers")
+        self.stdout.flush()
+        os.execv(sys.executable, argv)

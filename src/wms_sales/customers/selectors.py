@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from wms_sales.common.errors import NotFound
+
+from .models import Customer, CustomerAddress
+
+
+def customer_list(*, q: str = "", status: str | None = None) -> QuerySet[Customer]:
+    """Search by code, name or phone (substring, case-insensitive)."""
+    qs = Customer.objects.all()
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(phone__icontains=q))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.prefetch_related(
+        Prefetch("addresses", queryset=CustomerAddress.objects.order_by("-is_default", "id")))
+
+
+def customer_detail(customer_id: int) -> Customer:
+    customer = customer_list().filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
+    return customer

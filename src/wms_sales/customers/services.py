@@ -1,0 +1,179 @@
+"""Write use cases for customers: each one transaction, validated, stamped with the actor."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
+
+from wms_sales.common.api import check_perm
+from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
+from wms_sales.common.numbering import master_code
+from wms_sales.common.validation import full_clean_or_422
+
+from .models import Customer, CustomerAddress, CustomerStatus
+
+CUSTOMER_FIELDS = ("code", "name", "phone", "email", "contact_person", "credit_limit",
+                   "payment_terms_days", "payment_method", "status", "notes")
+ADDRESS_FIELDS = ("label", "recipient", "phone", "province", "city", "district", "line",
+                  "postal_code", "is_default")
+
+
+def _locked_customer(customer_id: int) -> Customer:
+    try:
+        return Customer.objects.select_for_update().get(pk=customer_id)
+    except Customer.DoesNotExist:
+        raise NotFound(f"Customer {customer_id} does not exist.",
+                       code="customer_not_found") from None
+
+
+def _unused_customer_code() -> str:
+    while True:  # skips codes someone already typed by hand
+        code = master_code("CUS")
+        if not Customer.objects.filter(code=code).exists():
+            return code
+
+
+def _save_unique(instance: models.Model) -> None:
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        if isinstance(instance, Customer) and Customer.objects.filter(
+                code=instance.code).exclude(pk=instance.pk).exists():
+            raise Conflict(f"Customer code {instance.code!r} is already taken.",
+                           code="duplicate_code", details={"field": "code"}) from exc
+        raise Conflict("The change conflicts with existing data.", code="integrity_error",
+                       details={"reason": str(exc)}) from exc
+
+
+@transaction.atomic
+def create_customer(*, actor: Any, addresses: list[dict] | None = None,
+                    **fields: Any) -> Customer:
+    data = {k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None}
+    data["code"] = (data.get("code") or "").strip() or _unused_customer_code()
+    data["name"] = (data.get("name") or "").strip()
+    if Customer.objects.filter(code=data["code"]).exists():
+        raise Conflict(f"Customer code {data['code']!r} is already taken.",
+                       code="duplicate_code", details={"field": "code"})
+    customer = Customer(**data, created_by=actor, updated_by=actor)
+    full_clean_or_422(customer)
+    _save_unique(customer)
+    addresses = addresses or []
+    if addresses and not any(a.get("is_default") for a in addresses):
+        addresses[0] = {**addresses[0], "is_default": True}
+    for index, address in enumerate(addresses):
+        _add_address(customer, address, field_prefix=f"addresses[{index}].")
+    return customer
+
+
+@transaction.atomic
+def update_customer(*, actor: Any, customer_id: int, **changes: Any) -> Customer:
+    customer = _locked_customer(customer_id)
+    unknown = set(changes) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
+    if "credit_limit" in changes and _as_decimal(changes["credit_limit"]) != customer.credit_limit:
+        check_perm(actor, "customers.change_credit_limit")
+    if "code" in changes:
+        changes["code"] = (changes["code"] or "").strip()
+        if not changes["code"]:
+            raise ValidationFailed({"code": "This field cannot be blank."})
+        if Customer.objects.filter(code=changes["code"]).exclude(pk=customer.pk).exists():
+            raise Conflict(f"Customer code {changes['code']!r} is already taken.",
+                           code="duplicate_code", details={"field": "code"})
+    if "name" in changes and changes["name"] is not None:
+        changes["name"] = changes["name"].strip()
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.updated_by = actor
+    full_clean_or_422(customer)
+    _save_unique(customer)
+    return customer
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def deactivate_customer(*, actor: Any, customer_id: int) -> Customer:
+    """Customers are deactivated, never lost: history keeps pointing at them."""
+    return update_customer(actor=actor, customer_id=customer_id, status=CustomerStatus.INACTIVE)
+
+
+@transaction.atomic
+def delete_customer(*, actor: Any, customer_id: int) -> None:
+    """Hard delete, allowed only while no document refers to the customer."""
+    customer = _locked_customer(customer_id)
+    try:
+        with transaction.atomic():
+            customer.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise Conflict("The customer has documents and cannot be deleted; deactivate it instead.",
+                       code="customer_has_documents") from exc
+
+
+def _add_address(customer: Customer, data: dict, field_prefix: str = "") -> CustomerAddress:
+    values = {k: v for k, v in data.items() if k in ADDRESS_FIELDS and v is not None}
+    address = CustomerAddress(customer=customer, **values)
+    try:
+        full_clean_or_422(address, exclude=["customer"])
+    except ValidationFailed as exc:
+        fields = exc.details["fields"]
+        raise ValidationFailed({field_prefix + k: v for k, v in fields.items()}) from exc
+    if address.is_default:
+        customer.addresses.filter(is_default=True).update(is_default=False)
+    elif not customer.addresses.filter(is_default=True).exists():
+        address.is_default = True  # the first address is the default delivery address
+    address.save()
+    return address
+
+
+@transaction.atomic
+def add_address(*, actor: Any, customer_id: int, **data: Any) -> CustomerAddress:
+    customer = _locked_customer(customer_id)
+    address = _add_address(customer, data)
+    Customer.objects.filter(pk=customer.pk).update(updated_by=actor)
+    return address
+
+
+def _address_of(customer: Customer, address_id: int) -> CustomerAddress:
+    try:
+        return customer.addresses.get(pk=address_id)
+    except CustomerAddress.DoesNotExist:
+        raise NotFound(f"Address {address_id} does not belong to customer {customer.code}.",
+                       code="address_not_found") from None
+
+
+@transaction.atomic
+def update_address(*, actor: Any, customer_id: int, address_id: int,
+                   **changes: Any) -> CustomerAddress:
+    customer = _locked_customer(customer_id)
+    address = _address_of(customer, address_id)
+    for name, value in changes.items():
+        if name in ADDRESS_FIELDS and value is not None:
+            setattr(address, name, value)
+    full_clean_or_422(address, exclude=["customer"])
+    if changes.get("is_default"):
+        customer.addresses.exclude(pk=address.pk).filter(is_default=True).update(is_default=False)
+    elif changes.get("is_default") is False and address.is_default:
+        raise ValidationFailed({"is_default": "Choose another default address instead."})
+    address.save()
+    Customer.objects.filter(pk=customer.pk).update(updated_by=actor)
+    return address
+
+
+@transaction.atomic
+def delete_address(*, actor: Any, customer_id: int, address_id: int) -> None:
+    customer = _locked_customer(customer_id)
+    address = _address_of(customer, address_id)
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = customer.addresses.order_by("id").first()
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
+    Customer.objects.filter(pk=customer.pk).update(updated_by=actor)

@@ -1,0 +1,30 @@
+"""Invariants of the stock area, verified on a live database by ``wms-sales check``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import F, Q
+
+from .models import StockLevel
+from .selectors import ledger_totals
+
+
+def stock_violations() -> Iterator[str]:
+    bad = StockLevel.objects.filter(Q(on_hand__lt=0) | Q(reserved__lt=0)
+                                    | Q(reserved__gt=F("on_hand")))
+    for level in bad.select_related("product", "warehouse"):
+        yield (f"stock level {level.product.sku}@{level.warehouse.code}: on_hand={level.on_hand} "
+               f"reserved={level.reserved} breaks 0 <= reserved <= on_hand")
+    totals = ledger_totals()
+    for level in StockLevel.objects.select_related("product", "warehouse").iterator():
+        ledger = totals.pop((level.product_id, level.warehouse_id), 0)
+        if ledger != level.on_hand:
+            yield (f"stock level {level.product.sku}@{level.warehouse.code}: on_hand="
+                   f"{level.on_hand} but the ledger sums to {ledger}")
+    for (product_id, warehouse_id), total in totals.items():
+        yield (f"ledger has moves for product {product_id} in warehouse {warehouse_id} "
+               f"(sum {total}) but no stock level")
+
+
+CHECKS = [("stock levels match the ledger and constraints", stock_violations)]

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from wms_sales.common.errors import NotFound
+
+from .models import StockLevel, StockMove, Warehouse
+
+
+def warehouse_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
+    qs = Warehouse.objects.all()
+    return qs if active is None else qs.filter(active=active)
+
+
+def warehouse_detail(warehouse_id: int) -> Warehouse:
+    warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
+    if warehouse is None:
+        raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
+    return warehouse
+
+
+def default_warehouse() -> Warehouse | None:
+    return Warehouse.objects.filter(is_default=True, active=True).first()
+
+
+def stock_levels(*, product_id: int | None = None, warehouse_id: int | None = None,
+                 q: str = "", only_in_stock: bool = False) -> QuerySet[StockLevel]:
+    qs = StockLevel.objects.select_related("product", "warehouse").annotate(
+        available_qty=F("on_hand") - F("reserved"))
+    if product_id:
+        qs = qs.filter(product_id=product_id)
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    if q:
+        qs = qs.filter(Q(product__sku__icontains=q.strip()) | Q(product__name__icontains=q.strip()))
+    if only_in_stock:
+        qs = qs.filter(on_hand__gt=0)
+    return qs.order_by("product__sku", "warehouse__code")
+
+
+def stock_moves(*, product_id: int | None = None, warehouse_id: int | None = None,
+                since: datetime | None = None, until: datetime | None = None,
+                reason: str | None = None) -> QuerySet[StockMove]:
+    qs = StockMove.objects.select_related("product", "warehouse", "actor")
+    if product_id:
+        qs = qs.filter(product_id=product_id)
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    if reason:
+        qs = qs.filter(reason=reason)
+    return qs.order_by("-id")
+
+
+def ledger_totals() -> dict[tuple[int, int], object]:
+    """Sum of moves per (product, warehouse): what on_hand must equal."""
+    rows = StockMove.objects.values("product_id", "warehouse_id").annotate(total=Sum("quantity"))
+    return {(r["product_id"], r["warehouse_id"]): r["total"] for r in rows}

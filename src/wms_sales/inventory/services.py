@@ -1,0 +1,177 @@
+"""Stock use cases. Every change of ``on_hand`` writes its ``StockMove`` in the same
+transaction, under a row lock on the level; callers that touch several levels lock them
+through ``lock_levels`` (sorted by product, warehouse) so concurrent documents never deadlock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from wms_sales.catalog.models import Product
+from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
+from wms_sales.common.validation import full_clean_or_422
+
+from .models import MoveReason, StockLevel, StockMove, Warehouse
+
+WAREHOUSE_FIELDS = ("code", "name", "address", "active", "is_default")
+INBOUND_REASONS = {MoveReason.OPENING, MoveReason.RECEIPT}
+MANUAL_REASONS = {MoveReason.OPENING, MoveReason.RECEIPT, MoveReason.ADJUSTMENT,
+                  MoveReason.WRITE_OFF}
+
+
+# --- warehouses --------------------------------------------------------------------------
+
+def _save_warehouse(warehouse: Warehouse) -> Warehouse:
+    warehouse.code = warehouse.code.strip()
+    warehouse.name = warehouse.name.strip()
+    full_clean_or_422(warehouse)
+    if Warehouse.objects.filter(code=warehouse.code).exclude(pk=warehouse.pk).exists():
+        raise Conflict(f"Warehouse code {warehouse.code!r} is already taken.",
+                       code="duplicate_code", details={"field": "code"})
+    if warehouse.is_default:
+        Warehouse.objects.exclude(pk=warehouse.pk).filter(is_default=True).update(is_default=False)
+    elif not Warehouse.objects.exclude(pk=warehouse.pk).filter(is_default=True).exists():
+        warehouse.is_default = True  # there is always a default warehouse once there is one
+    try:
+        with transaction.atomic():
+            warehouse.save()
+    except IntegrityError as exc:
+        raise Conflict(f"Warehouse code {warehouse.code!r} is already taken.",
+                       code="duplicate_code", details={"field": "code"}) from exc
+    return warehouse
+
+
+@transaction.atomic
+def create_warehouse(*, actor: Any, **fields: Any) -> Warehouse:
+    data = {k: v for k, v in fields.items() if k in WAREHOUSE_FIELDS and v is not None}
+    return _save_warehouse(Warehouse(**data))
+
+
+@transaction.atomic
+def update_warehouse(*, actor: Any, warehouse_id: int, **changes: Any) -> Warehouse:
+    warehouse = Warehouse.objects.select_for_update().filter(pk=warehouse_id).first()
+    if warehouse is None:
+        raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
+    unknown = set(changes) - set(WAREHOUSE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
+    if changes.get("is_default") is False and warehouse.is_default:
+        raise ValidationFailed({"is_default": "Make another warehouse the default instead."})
+    for name, value in changes.items():
+        if value is not None:
+            setattr(warehouse, name, value)
+    return _save_warehouse(warehouse)
+
+
+# --- levels and moves --------------------------------------------------------------------
+
+def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Lock the levels of (product_id, warehouse_id) pairs in a fixed order, creating missing
+    ones, and return them by pair. Must run inside a transaction."""
+    wanted = sorted(set(pairs))
+    existing = {(lv.product_id, lv.warehouse_id) for lv in StockLevel.objects.filter(
+        product_id__in={p for p, _ in wanted}, warehouse_id__in={w for _, w in wanted})}
+    for product_id, warehouse_id in wanted:
+        if (product_id, warehouse_id) not in existing:
+            try:
+                with transaction.atomic():
+                    StockLevel.objects.create(product_id=product_id, warehouse_id=warehouse_id)
+            except IntegrityError:
+                pass  # created concurrently; the lock below waits for that commit
+    locked = StockLevel.objects.select_for_update().filter(
+        product_id__in={p for p, _ in wanted}, warehouse_id__in={w for _, w in wanted},
+    ).order_by("product_id", "warehouse_id")
+    return {(lv.product_id, lv.warehouse_id): lv for lv in locked
+            if (lv.product_id, lv.warehouse_id) in set(wanted)}
+
+
+def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
+              source_type: str = "", source_id: int | None = None, source_ref: str = "",
+              note: str = "") -> StockMove:
+    """Change a *locked* level's on_hand by ``quantity`` and write the ledger line.
+
+    Refuses to take on_hand below what is reserved (or below zero)."""
+    new_on_hand = level.on_hand + quantity
+    if new_on_hand < level.reserved:
+        raise Conflict(
+            "Not enough unreserved stock for this change.", code="insufficient_stock",
+            details={"product_id": level.product_id, "warehouse_id": level.warehouse_id,
+                     "on_hand": str(level.on_hand), "reserved": str(level.reserved),
+                     "requested_change": str(quantity)})
+    level.on_hand = new_on_hand
+    level.save(update_fields=["on_hand", "updated_at"])
+    return StockMove.objects.create(
+        product_id=level.product_id, warehouse_id=level.warehouse_id, quantity=quantity,
+        balance_after=new_on_hand, reason=reason, source_type=source_type, source_id=source_id,
+        source_ref=source_ref, note=note, actor=actor if getattr(actor, "pk", None) else None)
+
+
+def parse_quantity(value: Any, product: Product, field: str = "quantity") -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed({field: f"{value!r} is not a number."}) from None
+    if not quantity.is_finite():
+        raise ValidationFailed({field: f"{value!r} is not a number."})
+    error = product.quantity_error(quantity)
+    if error:
+        raise ValidationFailed({field: error})
+    return quantity
+
+
+def _product_and_warehouse(product_id: int, warehouse_id: int) -> tuple[Product, Warehouse]:
+    product = Product.objects.filter(pk=product_id).first()
+    warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
+    errors = {}
+    if product is None:
+        errors["product_id"] = f"Product {product_id} does not exist."
+    if warehouse is None:
+        errors["warehouse_id"] = f"Warehouse {warehouse_id} does not exist."
+    elif not warehouse.active:
+        errors["warehouse_id"] = f"Warehouse {warehouse.code} is inactive."
+    if errors:
+        raise ValidationFailed(errors)
+    return product, warehouse
+
+
+@transaction.atomic
+def record_stock_change(*, actor: Any, product_id: int, warehouse_id: int, quantity: Any,
+                        reason: str = MoveReason.RECEIPT, note: str = "",
+                        source_ref: str = "") -> StockMove:
+    """Stock in (receipt, opening) or a signed correction (adjustment, write-off)."""
+    product, warehouse = _product_and_warehouse(product_id, warehouse_id)
+    if reason not in MANUAL_REASONS:
+        raise ValidationFailed({"reason": f"Choose one of {', '.join(sorted(MANUAL_REASONS))}."})
+    qty = parse_quantity(quantity, product)
+    if qty == 0:
+        raise ValidationFailed({"quantity": "Must not be zero."})
+    if reason in INBOUND_REASONS and qty < 0:
+        raise ValidationFailed({"quantity": "A receipt must be positive; use an adjustment."})
+    if reason == MoveReason.WRITE_OFF and qty > 0:
+        raise ValidationFailed({"quantity": "A write-off takes stock out: use a negative number."})
+    if reason in {MoveReason.ADJUSTMENT, MoveReason.WRITE_OFF} and not note.strip():
+        raise ValidationFailed({"note": "Say why the stock is adjusted."})
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    return post_move(level=level, quantity=qty, reason=reason, actor=actor, note=note.strip(),
+                     source_type="manual", source_ref=source_ref)
+
+
+@transaction.atomic
+def count_stock(*, actor: Any, product_id: int, warehouse_id: int, counted: Any,
+                note: str) -> StockMove | None:
+    """Stocktake: set on_hand to the counted quantity by posting the difference."""
+    product, warehouse = _product_and_warehouse(product_id, warehouse_id)
+    counted_qty = parse_quantity(counted, product, field="counted")
+    if counted_qty < 0:
+        raise ValidationFailed({"counted": "Must not be negative."})
+    if not note.strip():
+        raise ValidationFailed({"note": "Say why the stock is adjusted."})
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    difference = counted_qty - level.on_hand
+    if difference == 0:
+        return None
+    return post_move(level=level, quantity=difference, reason=MoveReason.ADJUSTMENT, actor=actor,
+                     note=note.strip(), source_type="stocktake")
