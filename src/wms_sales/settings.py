@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "wms_sales.customers",
     "wms_sales.catalog",
     "wms_sales.inventory",
+    "wms_sales.onboarding",
     "wms_sales.web",
 ]
 
