@@ -13,6 +13,7 @@ from wms_sales.common.api import API_AUTH
 from wms_sales.common.errors import DomainError
 from wms_sales.customers.api import router as customers_router
 from wms_sales.inventory.api import stock_router, warehouses_router
+from wms_sales.orders.api import router as orders_router
 
 api = NinjaAPI(
     title="wms-sales API",
@@ -86,3 +87,4 @@ api.add_router("/customers", customers_router)
 api.add_router("/products", products_router)
 api.add_router("/warehouses", warehouses_router)
 api.add_router("/stock", stock_router)
+api.add_router("/orders", orders_router)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "wms_sales.customers",
     "wms_sales.catalog",
     "wms_sales.inventory",
+    "wms_sales.events",
+    "wms_sales.orders",
     "wms_sales.onboarding",
     "wms_sales.web",
 ]

@@ -10,4 +10,5 @@ class AccountsConfig(AppConfig):
 
         from .roles import sync_roles
 
-        post_migrate.connect(sync_roles, sender=self)
+        # Every app's post_migrate: permissions of apps after this one exist only then.
+        post_migrate.connect(sync_roles, dispatch_uid="wms_sales.sync_roles")

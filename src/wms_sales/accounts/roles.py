@@ -14,11 +14,14 @@ _READ_MASTER = [
     "inventory.view_warehouse",
     "inventory.view_stocklevel",
     "inventory.view_stockmove",
+    "orders.view_salesorder",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    SALES: [*_READ_MASTER, "customers.add_customer", "customers.change_customer"],
-    REVIEWER: _READ_MASTER,
+    SALES: [*_READ_MASTER, "customers.add_customer", "customers.change_customer",
+            "orders.add_salesorder", "orders.change_salesorder", "orders.cancel_salesorder",
+            "orders.close_salesorder"],
+    REVIEWER: [*_READ_MASTER, "orders.review_salesorder", "orders.close_salesorder"],
     WAREHOUSE: [*_READ_MASTER, "inventory.add_warehouse", "inventory.change_warehouse",
                 "inventory.add_stockmove", "catalog.add_product", "catalog.change_product"],
     FINANCE: [*_READ_MASTER, "customers.change_customer", "customers.change_credit_limit"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 
-from .models import StockLevel
+from .models import Reservation, StockLevel
 from .selectors import ledger_totals
 
 
@@ -27,4 +27,21 @@ def stock_violations() -> Iterator[str]:
                f"(sum {total}) but no stock level")
 
 
-CHECKS = [("stock levels match the ledger and constraints", stock_violations)]
+def reservation_violations() -> Iterator[str]:
+    held = {(r["product_id"], r["warehouse_id"]): r["total"] for r in Reservation.objects
+            .values("product_id", "warehouse_id").annotate(total=Sum("quantity"))}
+    for level in StockLevel.objects.select_related("product", "warehouse").iterator():
+        total = held.pop((level.product_id, level.warehouse_id), 0) or 0
+        if total != level.reserved:
+            yield (f"stock level {level.product.sku}@{level.warehouse.code}: reserved="
+                   f"{level.reserved} but open reservations sum to {total}")
+    for (product_id, warehouse_id), total in held.items():
+        if total:
+            yield (f"reservations of {total} for product {product_id} in warehouse "
+                   f"{warehouse_id} have no stock level")
+
+
+CHECKS = [
+    ("stock levels match the ledger and constraints", stock_violations),
+    ("reserved stock equals the open reservations", reservation_violations),
+]

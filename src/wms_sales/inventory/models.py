@@ -126,3 +126,34 @@ class StockMove(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The stock ledger is append-only; post a correcting move instead.")
+
+
+class Reservation(models.Model):
+    """Stock held for one document line (e.g. a sales order line) in one warehouse.
+
+    ``quantity`` is what is still held: it drops when the stock is issued or released, so
+    per level ``reserved == sum(quantity)``."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="reservations")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT,
+                                  related_name="reservations")
+    source_type = models.CharField(max_length=30)
+    source_id = models.BigIntegerField()
+    source_ref = models.CharField(max_length=40, blank=True)
+    quantity = models.DecimalField(_("reserved"), **QUANTITY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.UniqueConstraint(fields=["source_type", "source_id"],
+                                    name="one_reservation_per_source_line"),
+            models.CheckConstraint(condition=Q(quantity__gte=0),
+                                   name="reservation_quantity_non_negative"),
+        ]
+        indexes = [models.Index(fields=["product", "warehouse"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_type}#{self.source_id}: {self.quantity}"

@@ -1,0 +1,50 @@
+"""Transactions that survive the database's own concurrency failures."""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import DatabaseError, connection, transaction
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 5
+
+# PostgreSQL SQLSTATEs and MySQL/MariaDB error numbers meaning "run the transaction again".
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_RETRYABLE_MYSQL_CODES = {1205, 1213}
+
+
+def is_retryable(exc: BaseException) -> bool:
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    args = getattr(cause, "args", ())
+    if args and args[0] in _RETRYABLE_MYSQL_CODES:
+        return True
+    # SQLite: a writer that could not get the lock within the busy timeout.
+    return "database is locked" in str(cause)
+
+
+def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
+    """Run ``func`` in its own transaction, again (bounded) after a deadlock or serialization
+    failure. Inside an outer transaction it just joins it: only the outermost level can retry."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> T:
+        if connection.in_atomic_block:
+            return func(*args, **kwargs)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    return func(*args, **kwargs)
+            except DatabaseError as exc:
+                if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                    raise
+                time.sleep(random.uniform(0, 0.02 * attempt))  # de-synchronize the retriers
+        raise AssertionError("unreachable")
+
+    return wrapper

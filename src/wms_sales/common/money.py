@@ -1,0 +1,29 @@
+"""Money arithmetic: Decimal only, rounded half-up to cents once per line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+def to_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    net: Decimal  # after discount, before tax
+    tax: Decimal
+    total: Decimal
+
+
+def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal = ZERO,
+                 tax_rate_percent: Decimal = ZERO) -> LineAmounts:
+    """Net is rounded once from the exact product; tax once from the rounded net."""
+    net = to_cents(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+    tax = to_cents(net * tax_rate_percent / HUNDRED)
+    return LineAmounts(net=net, tax=tax, total=net + tax)

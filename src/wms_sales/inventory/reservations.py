@@ -1,0 +1,80 @@
+"""Reserving stock for document lines and giving it back. All-or-nothing per call: either
+every line is reserved or ``insufficient_stock`` lists each short line. Levels are locked in
+(product, warehouse) order, so concurrent reviews queue instead of deadlocking."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from wms_sales.common.errors import Conflict
+
+from .models import Reservation, StockLevel
+from .services import lock_levels
+
+
+@dataclass(frozen=True)
+class ReservationRequest:
+    source_id: int
+    product_id: int
+    warehouse_id: int
+    quantity: Decimal
+
+
+@transaction.atomic
+def reserve(*, source_type: str, source_ref: str,
+            requests: Sequence[ReservationRequest]) -> list[Reservation]:
+    levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
+    wanted: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for request in requests:
+        wanted[(request.product_id, request.warehouse_id)] += request.quantity
+    short = [
+        {"source_id": r.source_id, "product_id": r.product_id, "warehouse_id": r.warehouse_id,
+         "requested": str(r.quantity),
+         "requested_in_warehouse": str(wanted[(r.product_id, r.warehouse_id)]),
+         "available": str(levels[(r.product_id, r.warehouse_id)].available)}
+        for r in requests
+        if wanted[(r.product_id, r.warehouse_id)] > levels[(r.product_id, r.warehouse_id)].available
+    ]
+    if short:
+        raise Conflict(f"Not enough stock for {len(short)} line(s).", code="insufficient_stock",
+                       details={"lines": short})
+    for pair, quantity in wanted.items():
+        levels[pair].reserved += quantity
+    StockLevel.objects.bulk_update(levels.values(), ["reserved"], batch_size=500)
+    return Reservation.objects.bulk_create(
+        [Reservation(product_id=r.product_id, warehouse_id=r.warehouse_id,
+                     source_type=source_type, source_id=r.source_id, source_ref=source_ref,
+                     quantity=r.quantity) for r in requests if r.quantity > 0],
+        batch_size=500)
+
+
+@transaction.atomic
+def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
+    """Give back whatever is still held for these lines; returns the total released."""
+    held = list(Reservation.objects.filter(source_type=source_type, source_id__in=list(source_ids),
+                                           quantity__gt=0))
+    if not held:
+        return Decimal(0)
+    levels = lock_levels((r.product_id, r.warehouse_id) for r in held)
+    # Re-read under the level locks: a concurrent issue may have consumed part meanwhile.
+    held = list(Reservation.objects.select_for_update().filter(pk__in=[r.pk for r in held]))
+    total = Decimal(0)
+    for reservation in held:
+        levels[(reservation.product_id, reservation.warehouse_id)].reserved -= reservation.quantity
+        total += reservation.quantity
+        reservation.quantity = Decimal(0)
+    StockLevel.objects.bulk_update(levels.values(), ["reserved"], batch_size=500)
+    Reservation.objects.bulk_update(held, ["quantity"], batch_size=500)
+    return total
+
+
+def held_quantities(*, source_type: str, source_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What is still reserved per source line."""
+    return dict(Reservation.objects.filter(source_type=source_type,
+                                           source_id__in=list(source_ids))
+                .values_list("source_id", "quantity"))

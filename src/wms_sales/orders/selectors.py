@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+
+from wms_sales.common.errors import NotFound
+from wms_sales.common.money import to_cents
+from wms_sales.inventory.reservations import held_quantities
+
+from .models import OPEN_STATUSES, OrderTransition, SalesOrder, SalesOrderLine
+
+RESERVATION_SOURCE = "sales_order_line"
+
+
+def credit_exposure(customer_id: int) -> dict[str, Decimal]:
+    """What the customer may still owe, before this order (DESIGN.md §2): the value of
+    approved or shipping order lines not yet shipped (shipping is what raises an invoice).
+    Open receivables join this sum once invoices exist (the outbound/finance issue)."""
+    open_value = ExpressionWrapper(
+        F("total_amount") * (F("quantity") - F("shipped_quantity") - F("closed_quantity"))
+        / F("quantity"), output_field=DecimalField(max_digits=30, decimal_places=8))
+    unshipped = (SalesOrderLine.objects
+                 .filter(order__customer_id=customer_id, order__status__in=OPEN_STATUSES)
+                 .aggregate(total=Sum(open_value))["total"])
+    open_orders = to_cents(Decimal(unshipped or 0))
+    return {"open_orders": open_orders, "total": open_orders}
+
+
+def order_list(*, status: str | None = None, customer_id: int | None = None,
+               number: str = "", date_from: date | None = None,
+               date_to: date | None = None, q: str = "") -> QuerySet[SalesOrder]:
+    qs = SalesOrder.objects.select_related("customer", "created_by", "warehouse")
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if number:
+        qs = qs.filter(number__icontains=number.strip())
+    if q:
+        qs = qs.filter(Q(number__icontains=q.strip()) | Q(customer__name__icontains=q.strip())
+                       | Q(customer__code__icontains=q.strip()))
+    if date_from:
+        qs = qs.filter(order_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(order_date__lte=date_to)
+    return qs.order_by("-id")
+
+
+def order_detail(order_id: int) -> SalesOrder:
+    """The order with its lines; each line carries ``reserved_quantity`` (still held)."""
+    order = (SalesOrder.objects.select_related("customer", "warehouse", "created_by",
+                                               "reviewed_by")
+             .filter(pk=order_id).first())
+    if order is None:
+        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
+    held = held_quantities(source_type=RESERVATION_SOURCE, source_ids=[line.pk for line in lines])
+    for line in lines:
+        line.reserved_quantity = held.get(line.pk, Decimal(0))
+    order.line_list = lines
+    return order
+
+
+def order_history(order_id: int) -> QuerySet[OrderTransition]:
+    if not SalesOrder.objects.filter(pk=order_id).exists():
+        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    return OrderTransition.objects.filter(order_id=order_id).select_related("actor")

@@ -1,0 +1,329 @@
+"""Sales order use cases (DESIGN.md §2–§3). Each is one transaction, retried on a deadlock or
+serialization failure, and writes the history entry and the outbox event with the change.
+
+Lock order, everywhere: the order row, then the customer row, then stock levels by
+(product, warehouse) — so concurrent reviews queue and never deadlock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+
+from wms_sales.catalog.models import Product
+from wms_sales.common.api import check_perm
+from wms_sales.common.db import retry_transaction
+from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
+from wms_sales.common.money import line_amounts
+from wms_sales.common.numbering import document_number
+from wms_sales.customers.models import Customer, CustomerAddress, CustomerStatus
+from wms_sales.events.services import record_event
+from wms_sales.inventory.models import Warehouse
+from wms_sales.inventory.reservations import ReservationRequest, release, reserve
+from wms_sales.inventory.selectors import default_warehouse
+
+from .models import OrderStatus, OrderTransition, SalesOrder, SalesOrderLine
+from .selectors import RESERVATION_SOURCE, credit_exposure
+from .states import check_transition
+
+HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id",
+                 "delivery_recipient", "delivery_phone", "delivery_address", "note")
+
+
+# --- entry ---------------------------------------------------------------------------------
+
+def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        errors.setdefault(field, []).append(f"{value!r} is not a number.")
+        return None
+    if not number.is_finite():
+        errors.setdefault(field, []).append(f"{value!r} is not a number.")
+        return None
+    return number
+
+
+def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
+    number = _decimal(value if value is not None else 0, field, errors)
+    if number is not None and not Decimal(0) <= number <= Decimal(100):
+        errors.setdefault(field, []).append("Must be between 0 and 100.")
+    return number if number is not None else Decimal(0)
+
+
+def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list[SalesOrderLine]:
+    """Validate every line (collecting all errors) and price it; nothing is saved here."""
+    if not lines:
+        raise ValidationFailed({"lines": "An order needs at least one line."})
+    products = Product.objects.in_bulk({line.get("product_id") for line in lines})
+    warehouses = Warehouse.objects.in_bulk({line.get("warehouse_id") for line in lines
+                                            if line.get("warehouse_id")})
+    errors: dict[str, list[str]] = {}
+    built = []
+    for index, line in enumerate(lines):
+        at = f"lines[{index}]."
+        product = products.get(line.get("product_id"))
+        if product is None:
+            errors.setdefault(at + "product_id", []).append(
+                f"Product {line.get('product_id')} does not exist.")
+        elif not product.active:
+            errors.setdefault(at + "product_id", []).append(f"{product.sku} is inactive.")
+        warehouse = default_wh
+        if line.get("warehouse_id"):
+            warehouse = warehouses.get(line["warehouse_id"])
+            if warehouse is None or not warehouse.active:
+                errors.setdefault(at + "warehouse_id", []).append(
+                    f"Warehouse {line['warehouse_id']} does not exist or is inactive.")
+        quantity = _decimal(line.get("quantity"), at + "quantity", errors)
+        if quantity is not None:
+            if quantity <= 0:
+                errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
+            elif product is not None and product.quantity_error(quantity):
+                errors.setdefault(at + "quantity", []).append(product.quantity_error(quantity))
+        price = line.get("unit_price")
+        if price is None and product is not None:
+            price = product.list_price
+        unit_price = _decimal(price if price is not None else 0, at + "unit_price", errors)
+        if unit_price is not None and unit_price < 0:
+            errors.setdefault(at + "unit_price", []).append("Must not be negative.")
+        discount = _percent(line.get("discount_percent"), at + "discount_percent", errors)
+        tax = _percent(line.get("tax_rate_percent"), at + "tax_rate_percent", errors)
+        if errors:
+            continue
+        amounts = line_amounts(quantity, unit_price, discount, tax)
+        built.append(SalesOrderLine(
+            line_no=index + 1, product=product, warehouse=warehouse, quantity=quantity,
+            unit_price=unit_price, discount_percent=discount, tax_rate_percent=tax,
+            net_amount=amounts.net, tax_amount=amounts.tax, total_amount=amounts.total))
+    if errors:
+        raise ValidationFailed(errors)
+    return built
+
+
+def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
+    qs = Customer.objects.select_for_update() if lock else Customer.objects
+    customer = qs.filter(pk=customer_id).first() if isinstance(customer_id, int) else None
+    if customer is None:
+        raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
+    if customer.status != CustomerStatus.ACTIVE:
+        raise Conflict(f"Customer {customer.code} is {customer.status} and cannot order.",
+                       code=f"customer_{customer.status}",
+                       details={"customer_id": customer.pk, "status": customer.status})
+    return customer
+
+
+def _resolve_warehouse(warehouse_id: int | None) -> Warehouse:
+    if warehouse_id:
+        warehouse = Warehouse.objects.filter(pk=warehouse_id, active=True).first()
+        if warehouse is None:
+            raise ValidationFailed(
+                {"warehouse_id": f"Warehouse {warehouse_id} does not exist or is inactive."})
+        return warehouse
+    warehouse = default_warehouse()
+    if warehouse is None:
+        raise ValidationFailed({"warehouse_id": "No warehouse given and no default warehouse."})
+    return warehouse
+
+
+def _apply_delivery(order: SalesOrder, customer: Customer, fields: dict[str, Any]) -> None:
+    address_id = fields.get("delivery_address_id")
+    address = None
+    if address_id:
+        address = CustomerAddress.objects.filter(pk=address_id, customer=customer).first()
+        if address is None:
+            raise ValidationFailed({"delivery_address_id":
+                                    f"Address {address_id} is not one of {customer.code}'s."})
+    elif not fields.get("delivery_address") and not order.delivery_address:
+        address = customer.addresses.filter(is_default=True).first()
+    if address is not None:
+        order.delivery_address = address.full_text
+        order.delivery_recipient = address.recipient or customer.contact_person
+        order.delivery_phone = address.phone or customer.phone
+    for name in ("delivery_address", "delivery_recipient", "delivery_phone"):
+        if fields.get(name):
+            setattr(order, name, fields[name])
+
+
+def _set_totals(order: SalesOrder, lines: Sequence[SalesOrderLine]) -> None:
+    order.net_amount = sum((line.net_amount for line in lines), Decimal(0))
+    order.tax_amount = sum((line.tax_amount for line in lines), Decimal(0))
+    order.total_amount = order.net_amount + order.tax_amount
+    order.line_count = len(lines)
+
+
+def _record(order: SalesOrder, event: str, *, actor: Any, from_status: str = "",
+            reason: str = "", lines: Sequence[SalesOrderLine] | None = None) -> None:
+    """History entry + outbox event, in the caller's transaction."""
+    OrderTransition.objects.create(order=order, from_status=from_status, to_status=order.status,
+                                   actor=_user(actor), reason=reason)
+    if lines is None:
+        lines = list(order.lines.select_related("product", "warehouse"))
+    record_event(event_type=f"order.{event}", aggregate_type="sales_order",
+                 aggregate_id=order.pk, payload=_event_payload(order, lines, reason))
+
+
+def _event_payload(order: SalesOrder, lines: Sequence[SalesOrderLine],
+                   reason: str) -> dict[str, Any]:
+    return {
+        "order_id": order.pk, "number": order.number, "status": order.status,
+        "customer": {"id": order.customer_id, "code": order.customer.code},
+        "net_amount": order.net_amount, "tax_amount": order.tax_amount,
+        "total_amount": order.total_amount, "reason": reason,
+        "lines": [{"line_id": line.pk, "line_no": line.line_no, "sku": line.product.sku,
+                   "warehouse": line.warehouse.code, "quantity": line.quantity,
+                   "unit_price": line.unit_price, "total_amount": line.total_amount}
+                  for line in lines],
+    }
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+@retry_transaction
+def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]],
+                 order_date: date | None = None, **header: Any) -> SalesOrder:
+    customer = _orderable_customer(customer_id)
+    warehouse = _resolve_warehouse(header.get("warehouse_id"))
+    built = _build_lines(lines, warehouse)
+    order_date = order_date or timezone.localdate()
+    order = SalesOrder(number=document_number("SO", order_date), customer=customer,
+                       order_date=order_date, warehouse=warehouse, created_by=_user(actor),
+                       requested_delivery_date=header.get("requested_delivery_date"),
+                       note=header.get("note") or "")
+    _apply_delivery(order, customer, header)
+    _set_totals(order, built)
+    order.save()
+    for line in built:
+        line.order = order
+    SalesOrderLine.objects.bulk_create(built, batch_size=500)
+    _record(order, "created", actor=actor)
+    return order
+
+
+def _locked_order(order_id: int) -> SalesOrder:
+    order = (SalesOrder.objects.select_for_update(of=("self",)).select_related("customer")
+             .filter(pk=order_id).first())
+    if order is None:
+        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    return order
+
+
+@retry_transaction
+def update_order(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]] | None = None,
+                 **header: Any) -> SalesOrder:
+    """Edit a pending order: header fields and/or replace all lines."""
+    order = _locked_order(order_id)
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(f"Order {order.number} is {order.status}; only pending orders can be "
+                       "edited.", code="order_not_editable", details={"status": order.status})
+    unknown = set(header) - set(HEADER_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
+    if "warehouse_id" in header:
+        order.warehouse = _resolve_warehouse(header["warehouse_id"])
+    if "requested_delivery_date" in header:
+        order.requested_delivery_date = header["requested_delivery_date"]
+    if "note" in header:
+        order.note = header["note"] or ""
+    _apply_delivery(order, order.customer, header)
+    if lines is not None:
+        built = _build_lines(lines, order.warehouse)
+        order.lines.all().delete()
+        for line in built:
+            line.order = order
+        SalesOrderLine.objects.bulk_create(built, batch_size=500)
+        _set_totals(order, built)
+    order.save()
+    record_event(event_type="order.updated", aggregate_type="sales_order", aggregate_id=order.pk,
+                 payload=_event_payload(order, list(order.lines.select_related(
+                     "product", "warehouse")), ""))
+    return order
+
+
+# --- review and the rest of the life -------------------------------------------------------
+
+def _require_reason(reason: str) -> str:
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": "A reason is required."})
+    return reason.strip()
+
+
+@retry_transaction
+def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
+                  reason: str = "") -> SalesOrder:
+    order = _locked_order(order_id)
+    check_transition(order.status, OrderStatus.APPROVED)
+    customer = _orderable_customer(order.customer_id, lock=True)
+    if customer.credit_limit is not None:
+        exposure = credit_exposure(customer.pk)["total"]
+        if exposure + order.total_amount > customer.credit_limit:
+            if not override_credit:
+                raise Conflict(
+                    f"Credit limit of {customer.code} exceeded.", code="credit_limit_exceeded",
+                    details={"credit_limit": str(customer.credit_limit),
+                             "exposure": str(exposure),
+                             "order_total": str(order.total_amount),
+                             "excess": str(exposure + order.total_amount
+                                           - customer.credit_limit)})
+            check_perm(actor, "orders.override_credit_limit")
+            order.credit_override_reason = _require_reason(reason)
+    lines = list(order.lines.select_related("product", "warehouse"))
+    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number,
+            requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
+                                         warehouse_id=line.warehouse_id, quantity=line.quantity)
+                      for line in lines])
+    order.status = OrderStatus.APPROVED
+    order.reviewed_by, order.reviewed_at = _user(actor), timezone.now()
+    order.save(update_fields=["status", "reviewed_by", "reviewed_at", "credit_override_reason",
+                              "updated_at"])
+    _record(order, "approved", actor=actor, from_status=OrderStatus.PENDING,
+            reason=order.credit_override_reason, lines=lines)
+    return order
+
+
+@retry_transaction
+def reject_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
+    order = _locked_order(order_id)
+    check_transition(order.status, OrderStatus.REJECTED)
+    order.status, order.status_reason = OrderStatus.REJECTED, _require_reason(reason)
+    order.reviewed_by, order.reviewed_at = _user(actor), timezone.now()
+    order.save(update_fields=["status", "status_reason", "reviewed_by", "reviewed_at",
+                              "updated_at"])
+    _record(order, "rejected", actor=actor, from_status=OrderStatus.PENDING,
+            reason=order.status_reason)
+    return order
+
+
+@retry_transaction
+def cancel_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
+    order = _locked_order(order_id)
+    from_status = order.status
+    check_transition(from_status, OrderStatus.CANCELLED)
+    order.status, order.status_reason = OrderStatus.CANCELLED, _require_reason(reason)
+    release(source_type=RESERVATION_SOURCE, source_ids=order.lines.values_list("pk", flat=True))
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    _record(order, "cancelled", actor=actor, from_status=from_status, reason=order.status_reason)
+    return order
+
+
+@retry_transaction
+def close_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
+    """End an approved or shipping order short: what is not shipped is closed and released."""
+    order = _locked_order(order_id)
+    from_status = order.status
+    check_transition(from_status, OrderStatus.COMPLETED)
+    order.status, order.status_reason = OrderStatus.COMPLETED, _require_reason(reason)
+    lines = list(order.lines.select_related("product", "warehouse"))
+    for line in lines:
+        line.closed_quantity += line.open_quantity
+    SalesOrderLine.objects.bulk_update(lines, ["closed_quantity"], batch_size=500)
+    release(source_type=RESERVATION_SOURCE, source_ids=[line.pk for line in lines])
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    _record(order, "closed", actor=actor, from_status=from_status, reason=order.status_reason,
+            lines=lines)
+    return order
+
