@@ -12,8 +12,10 @@ from wms_sales.catalog.api import router as products_router
 from wms_sales.common.api import API_AUTH
 from wms_sales.common.errors import DomainError
 from wms_sales.customers.api import router as customers_router
+from wms_sales.finance.api import router as finance_router
 from wms_sales.inventory.api import stock_router, warehouses_router
 from wms_sales.orders.api import router as orders_router
+from wms_sales.outbound.api import router as outbounds_router
 
 api = NinjaAPI(
     title="wms-sales API",
@@ -88,3 +90,5 @@ api.add_router("/products", products_router)
 api.add_router("/warehouses", warehouses_router)
 api.add_router("/stock", stock_router)
 api.add_router("/orders", orders_router)
+api.add_router("/outbounds", outbounds_router)
+api.add_router("", finance_router)

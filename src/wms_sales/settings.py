@@ -62,7 +62,9 @@ INSTALLED_APPS = [
     "wms_sales.catalog",
     "wms_sales.inventory",
     "wms_sales.events",
+    "wms_sales.finance",
     "wms_sales.orders",
+    "wms_sales.outbound",
     "wms_sales.onboarding",
     "wms_sales.web",
 ]
@@ -181,3 +183,6 @@ LOGGING = {
 # Every list answers ?limit=&offset= with {"items": [...], "count": total}.
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# The company name printed on delivery notes and invoices.
+WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")

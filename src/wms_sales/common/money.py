@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -24,6 +24,9 @@ class LineAmounts:
 def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal = ZERO,
                  tax_rate_percent: Decimal = ZERO) -> LineAmounts:
     """Net is rounded once from the exact product; tax once from the rounded net."""
-    net = to_cents(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
-    tax = to_cents(net * tax_rate_percent / HUNDRED)
-    return LineAmounts(net=net, tax=tax, total=net + tax)
+    with localcontext() as exact:  # enough digits that nothing is rounded before to_cents
+        exact.prec = 80
+        net = to_cents(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+        tax = to_cents(net * tax_rate_percent / HUNDRED)
+        return LineAmounts(net=net, tax=tax, total=net + tax)
+

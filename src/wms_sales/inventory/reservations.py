@@ -8,12 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
 from wms_sales.common.errors import Conflict
 
-from .models import Reservation, StockLevel
+from .models import MoveReason, Reservation, StockLevel, StockMove
 from .services import lock_levels
 
 
@@ -78,3 +79,42 @@ def held_quantities(*, source_type: str, source_ids: Iterable[int]) -> dict[int,
     return dict(Reservation.objects.filter(source_type=source_type,
                                            source_id__in=list(source_ids))
                 .values_list("source_id", "quantity"))
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    source_id: int  # the reserving line
+    product_id: int
+    warehouse_id: int
+    quantity: Decimal
+
+
+def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor: Any,
+                   document_type: str, document_id: int, document_ref: str) -> None:
+    """Ship reserved stock: per request on_hand and reserved drop by the quantity, the
+    reservation shrinks and a ledger line (reason ``sale_issue``) names the document.
+    Must run inside the caller's transaction."""
+    levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
+    held = {r.source_id: r for r in Reservation.objects.select_for_update().filter(
+        source_type=source_type, source_id__in=[r.source_id for r in requests])}
+    short = [{"source_id": r.source_id, "requested": str(r.quantity),
+              "reserved": str(held[r.source_id].quantity if r.source_id in held else 0)}
+             for r in requests
+             if r.source_id not in held or held[r.source_id].quantity < r.quantity]
+    if short:
+        raise Conflict("Some lines are not reserved for the quantity to ship.",
+                       code="insufficient_reservation", details={"lines": short})
+    moves = []
+    for request in requests:
+        level = levels[(request.product_id, request.warehouse_id)]
+        level.on_hand -= request.quantity
+        level.reserved -= request.quantity
+        held[request.source_id].quantity -= request.quantity
+        moves.append(StockMove(
+            product_id=request.product_id, warehouse_id=request.warehouse_id,
+            quantity=-request.quantity, balance_after=level.on_hand, reason=MoveReason.SALE_ISSUE,
+            source_type=document_type, source_id=document_id, source_ref=document_ref,
+            actor=actor if getattr(actor, "pk", None) else None))
+    StockLevel.objects.bulk_update(levels.values(), ["on_hand", "reserved"], batch_size=500)
+    Reservation.objects.bulk_update(held.values(), ["quantity"], batch_size=500)
+    StockMove.objects.bulk_create(moves, batch_size=500)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 
+from wms_sales.common.constraints import HALF_QUANTUM, at_least
 from wms_sales.inventory.models import Reservation
 
 from .models import OPEN_STATUSES, SalesOrder, SalesOrderLine
@@ -16,8 +17,9 @@ from .selectors import RESERVATION_SOURCE
 def line_violations() -> Iterator[str]:
     bad = SalesOrderLine.objects.filter(
         Q(shipped_quantity__lt=0) | Q(returned_quantity__lt=0)
-        | Q(shipped_quantity__gt=F("quantity") - F("closed_quantity"))
-        | Q(returned_quantity__gt=F("shipped_quantity"))).select_related("order")
+        | ~Q(at_least(F("quantity") - F("closed_quantity"), F("shipped_quantity"), HALF_QUANTUM))
+        | ~Q(at_least(F("shipped_quantity"), F("returned_quantity"), HALF_QUANTUM))
+    ).select_related("order")
     for line in bad:
         yield (f"order {line.order.number} line {line.line_no}: ordered={line.quantity} "
                f"shipped={line.shipped_quantity} returned={line.returned_quantity} "

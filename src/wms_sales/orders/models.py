@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wms_sales.catalog.models import QUANTITY, Product
+from wms_sales.common.constraints import HALF_QUANTUM, at_least, equals
 from wms_sales.customers.models import MONEY, Customer
 from wms_sales.inventory.models import Warehouse
 
@@ -81,8 +82,9 @@ class SalesOrder(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=OrderStatus.values),
                                    name="order_status_valid"),
-            models.CheckConstraint(condition=Q(total_amount=F("net_amount") + F("tax_amount")),
-                                   name="order_total_is_net_plus_tax"),
+            models.CheckConstraint(
+                condition=equals(F("total_amount"), F("net_amount") + F("tax_amount")),
+                name="order_total_is_net_plus_tax"),
         ]
         indexes = [
             models.Index(fields=["status", "id"]),
@@ -131,9 +133,11 @@ class SalesOrderLine(models.Model):
                                    name="order_line_discount_range"),
             models.CheckConstraint(condition=Q(tax_rate_percent__gte=0, tax_rate_percent__lte=100),
                                    name="order_line_tax_range"),
+            models.CheckConstraint(condition=Q(shipped_quantity__gte=0),
+                                   name="order_line_shipped_non_negative"),
             models.CheckConstraint(
-                condition=Q(shipped_quantity__gte=0)
-                & Q(shipped_quantity__lte=F("quantity") - F("closed_quantity")),
+                condition=at_least(F("quantity") - F("closed_quantity"), F("shipped_quantity"),
+                                   HALF_QUANTUM),
                 name="order_line_shipped_within_ordered"),
             models.CheckConstraint(
                 condition=Q(returned_quantity__gte=0)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
+from wms_sales.finance.selectors import open_receivables
 from wms_sales.inventory.reservations import held_quantities
 
 from .models import OPEN_STATUSES, OrderTransition, SalesOrder, SalesOrderLine
@@ -15,23 +16,24 @@ RESERVATION_SOURCE = "sales_order_line"
 
 
 def credit_exposure(customer_id: int) -> dict[str, Decimal]:
-    """What the customer may still owe, before this order (DESIGN.md §2): the value of
-    approved or shipping order lines not yet shipped (shipping is what raises an invoice).
-    Open receivables join this sum once invoices exist (the outbound/finance issue)."""
-    open_value = ExpressionWrapper(
-        F("total_amount") * (F("quantity") - F("shipped_quantity") - F("closed_quantity"))
-        / F("quantity"), output_field=DecimalField(max_digits=30, decimal_places=8))
-    unshipped = (SalesOrderLine.objects
-                 .filter(order__customer_id=customer_id, order__status__in=OPEN_STATUSES)
-                 .aggregate(total=Sum(open_value))["total"])
-    open_orders = to_cents(Decimal(unshipped or 0))
-    return {"open_orders": open_orders, "total": open_orders}
+    """What the customer may owe, before this order (DESIGN.md §2): open receivables
+    (invoiced − credited − paid) plus the value of approved or shipping order lines not yet
+    shipped (shipping is what raises the invoice, so nothing is counted twice)."""
+    rows = (SalesOrderLine.objects
+            .filter(order__customer_id=customer_id, order__status__in=OPEN_STATUSES)
+            .values_list("total_amount", "quantity", "shipped_quantity", "closed_quantity"))
+    # Summed in Python, in Decimal: SQLite divides integral decimals as integers (200 / 3 = 66).
+    open_orders = to_cents(sum((total * (qty - shipped - closed) / qty
+                                for total, qty, shipped, closed in rows), Decimal(0)))
+    receivables = open_receivables(customer_id)
+    return {"receivables": receivables, "open_orders": open_orders,
+            "total": receivables + open_orders}
 
 
 def order_list(*, status: str | None = None, customer_id: int | None = None,
                number: str = "", date_from: date | None = None,
                date_to: date | None = None, q: str = "") -> QuerySet[SalesOrder]:
-    qs = SalesOrder.objects.select_related("customer", "created_by", "warehouse")
+    qs = SalesOrder.objects.select_related("customer", "created_by", "reviewed_by", "warehouse")
     if status:
         qs = qs.filter(status=status)
     if customer_id:

@@ -13,21 +13,29 @@ from typing import Any
 
 from django.utils import timezone
 
-from wms_sales.catalog.models import Product
+from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.api import check_perm
 from wms_sales.common.db import retry_transaction
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
-from wms_sales.customers.models import Customer, CustomerAddress, CustomerStatus
+from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
 from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import ReservationRequest, release, reserve
 from wms_sales.inventory.selectors import default_warehouse
 
-from .models import OrderStatus, OrderTransition, SalesOrder, SalesOrderLine
+from .models import (
+    OPEN_STATUSES,
+    PERCENT,
+    PRICE,
+    OrderStatus,
+    OrderTransition,
+    SalesOrder,
+    SalesOrderLine,
+)
 from .selectors import RESERVATION_SOURCE, credit_exposure
-from .states import check_transition
+from .states import InvalidTransition, check_transition
 
 HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id",
                  "delivery_recipient", "delivery_phone", "delivery_address", "note")
@@ -47,10 +55,25 @@ def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | 
     return number
 
 
+def _fits(number: Decimal, spec: dict[str, int], field: str,
+          errors: dict[str, list[str]]) -> bool:
+    """Whether ``number`` is stored as is in a column of ``spec`` (not rounded, no overflow)."""
+    places, whole = spec["decimal_places"], spec["max_digits"] - spec["decimal_places"]
+    if number and number.adjusted() >= whole:
+        errors.setdefault(field, []).append(f"Must be less than 10^{whole}.")
+        return False
+    if number != number.quantize(Decimal(1).scaleb(-places)):  # exact: at most 20 digits here
+        errors.setdefault(field, []).append(f"At most {places} decimal places.")
+        return False
+    return True
+
+
 def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     number = _decimal(value if value is not None else 0, field, errors)
     if number is not None and not Decimal(0) <= number <= Decimal(100):
         errors.setdefault(field, []).append("Must be between 0 and 100.")
+    elif number is not None:
+        _fits(number, PERCENT, field, errors)
     return number if number is not None else Decimal(0)
 
 
@@ -81,7 +104,8 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
         if quantity is not None:
             if quantity <= 0:
                 errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
-            elif product is not None and product.quantity_error(quantity):
+            elif (_fits(quantity, QUANTITY, at + "quantity", errors) and product is not None
+                  and product.quantity_error(quantity)):
                 errors.setdefault(at + "quantity", []).append(product.quantity_error(quantity))
         price = line.get("unit_price")
         if price is None and product is not None:
@@ -89,15 +113,22 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
         unit_price = _decimal(price if price is not None else 0, at + "unit_price", errors)
         if unit_price is not None and unit_price < 0:
             errors.setdefault(at + "unit_price", []).append("Must not be negative.")
+        elif unit_price is not None:
+            _fits(unit_price, PRICE, at + "unit_price", errors)
         discount = _percent(line.get("discount_percent"), at + "discount_percent", errors)
         tax = _percent(line.get("tax_rate_percent"), at + "tax_rate_percent", errors)
         if errors:
             continue
         amounts = line_amounts(quantity, unit_price, discount, tax)
+        if not _fits(amounts.total, MONEY, at + "total_amount", errors):
+            continue
         built.append(SalesOrderLine(
             line_no=index + 1, product=product, warehouse=warehouse, quantity=quantity,
             unit_price=unit_price, discount_percent=discount, tax_rate_percent=tax,
             net_amount=amounts.net, tax_amount=amounts.tax, total_amount=amounts.total))
+    if not errors:
+        _fits(sum((line.total_amount for line in built), Decimal(0)), MONEY, "total_amount",
+              errors)
     if errors:
         raise ValidationFailed(errors)
     return built
@@ -259,13 +290,16 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
     check_transition(order.status, OrderStatus.APPROVED)
     customer = _orderable_customer(order.customer_id, lock=True)
     if customer.credit_limit is not None:
-        exposure = credit_exposure(customer.pk)["total"]
+        parts = credit_exposure(customer.pk)
+        exposure = parts["total"]
         if exposure + order.total_amount > customer.credit_limit:
             if not override_credit:
                 raise Conflict(
                     f"Credit limit of {customer.code} exceeded.", code="credit_limit_exceeded",
                     details={"credit_limit": str(customer.credit_limit),
                              "exposure": str(exposure),
+                             "receivables": str(parts["receivables"]),
+                             "open_orders": str(parts["open_orders"]),
                              "order_total": str(order.total_amount),
                              "excess": str(exposure + order.total_amount
                                            - customer.credit_limit)})
@@ -327,3 +361,40 @@ def close_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
             lines=lines)
     return order
 
+
+
+# --- called by the outbound documents, inside their posting transaction -------------------
+
+def lock_for_shipping(order_id: int) -> SalesOrder:
+    """Lock an order that is about to ship; only approved or shipping orders may."""
+    order = _locked_order(order_id)
+    if order.status not in OPEN_STATUSES:
+        raise InvalidTransition(order.status, OrderStatus.SHIPPING, "sales order")
+    return order
+
+
+def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal],
+                    document_ref: str) -> list[SalesOrderLine]:
+    """Add shipped quantities to a locked order's lines and move the order to ``shipping``,
+    or to ``completed`` once nothing is left open. Returns the changed lines."""
+    lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
+             .select_related("product").filter(order=order, pk__in=list(shipped)).order_by("pk")}
+    too_much = [{"order_line_id": line_id, "line_no": lines[line_id].line_no,
+                 "quantity": str(qty), "open": str(lines[line_id].open_quantity)}
+                for line_id, qty in shipped.items()
+                if line_id not in lines or qty > lines[line_id].open_quantity]
+    if too_much:
+        raise Conflict("Shipping more than the order still has open.",
+                       code="exceeds_open_quantity", details={"lines": too_much})
+    for line_id, quantity in shipped.items():
+        lines[line_id].shipped_quantity += quantity
+    SalesOrderLine.objects.bulk_update(lines.values(), ["shipped_quantity"], batch_size=500)
+    nothing_open = not any(line.open_quantity > 0 for line in order.lines.all())
+    target = OrderStatus.COMPLETED if nothing_open else OrderStatus.SHIPPING
+    if target != order.status:
+        from_status = order.status
+        check_transition(from_status, target)
+        order.status = target
+        order.save(update_fields=["status", "updated_at"])
+        _record(order, target, actor=actor, from_status=from_status, reason=document_ref)
+    return list(lines.values())

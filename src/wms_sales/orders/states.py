@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wms_sales.common.errors import Conflict
+from wms_sales.common import states
+from wms_sales.common.states import InvalidTransition
 
 from .models import OrderStatus as S
 
@@ -15,15 +16,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-
-    def __init__(self, from_status: str, to_status: str) -> None:
-        super().__init__(f"An order in status '{from_status}' cannot become '{to_status}'.",
-                         details={"from": from_status, "to": to_status})
+__all__ = ["TRANSITIONS", "InvalidTransition", "check_transition"]
 
 
 def check_transition(from_status: str, to_status: str) -> None:
-    if to_status not in TRANSITIONS.get(from_status, frozenset()):
-        raise InvalidTransition(from_status, to_status)
+    states.check_transition(TRANSITIONS, from_status, to_status, "sales order")

@@ -1,0 +1,168 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+
+from wms_sales.common.api import require_perm
+from wms_sales.common.errors import NotFound
+from wms_sales.common.idempotency import idempotent
+from wms_sales.customers.models import Customer, PaymentMethod
+
+from . import selectors, services
+from .models import InvoiceStatus
+
+router = Router(tags=["finance"])
+
+
+class InvoiceLineOut(Schema):
+    line_no: int
+    sku: str
+    description: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate_percent: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    total_amount: Decimal
+
+
+class InvoiceSummaryOut(Schema):
+    id: int
+    number: str
+    customer_id: int
+    customer_name: str
+    source_ref: str
+    order_ref: str
+    issue_date: date
+    due_date: date
+    net_amount: Decimal
+    tax_amount: Decimal
+    total_amount: Decimal
+    paid_amount: Decimal
+    credited_amount: Decimal
+    open_amount: Decimal
+    status: InvoiceStatus
+
+    @staticmethod
+    def resolve_customer_name(obj) -> str:
+        return obj.customer.name
+
+
+class InvoiceOut(InvoiceSummaryOut):
+    lines: list[InvoiceLineOut]
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return list(obj.lines.all())
+
+
+class AllocationIn(Schema):
+    invoice_id: int
+    amount: Decimal
+
+
+class PaymentIn(Schema):
+    customer_id: int
+    amount: Decimal  # negative: a refund paid out
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    received_on: date | None = None
+    reference: str = ""
+    note: str = ""
+    allocations: list[AllocationIn] = []
+
+
+class AllocateIn(Schema):
+    allocations: list[AllocationIn]
+
+
+class AllocationOut(Schema):
+    invoice_id: int
+    invoice_number: str
+    amount: Decimal
+
+    @staticmethod
+    def resolve_invoice_number(obj) -> str:
+        return obj.invoice.number
+
+
+class PaymentOut(Schema):
+    id: int
+    number: str
+    customer_id: int
+    amount: Decimal
+    method: str
+    received_on: date
+    reference: str
+    note: str
+    created_at: datetime
+    allocations: list[AllocationOut]
+
+    @staticmethod
+    def resolve_allocations(obj) -> list:
+        return list(obj.allocations.select_related("invoice"))
+
+
+class BalanceOut(Schema):
+    customer_id: int
+    invoiced: Decimal
+    credited: Decimal
+    paid: Decimal
+    balance: Decimal
+    unallocated: Decimal
+    open_invoices: Decimal
+    aging: dict[str, Decimal]
+
+
+@router.get("/invoices", response=list[InvoiceSummaryOut])
+@require_perm("finance.view_invoice")
+@paginate
+def list_invoices(request: HttpRequest, customer_id: int | None = None,
+                  status: InvoiceStatus | None = None, date_from: date | None = None,
+                  date_to: date | None = None, number: str = ""):
+    return selectors.invoice_list(customer_id=customer_id, status=status, date_from=date_from,
+                                  date_to=date_to, number=number)
+
+
+@router.get("/invoices/{invoice_id}", response=InvoiceOut)
+@require_perm("finance.view_invoice")
+def get_invoice(request: HttpRequest, invoice_id: int):
+    return selectors.invoice_detail(invoice_id)
+
+
+@router.get("/payments", response=list[PaymentOut])
+@require_perm("finance.view_payment")
+@paginate
+def list_payments(request: HttpRequest, customer_id: int | None = None):
+    return selectors.payment_list(customer_id=customer_id)
+
+
+@router.post("/payments", response={201: PaymentOut})
+@require_perm("finance.add_payment")
+@idempotent(PaymentOut)
+def record_payment(request: HttpRequest, payload: PaymentIn):
+    data = payload.dict()
+    data["allocations"] = [dict(a) for a in data["allocations"]]
+    return Status(201, services.record_payment(actor=request.user, **data))
+
+
+@router.post("/payments/{payment_id}/allocate", response=PaymentOut)
+@require_perm("finance.add_payment")
+@idempotent(PaymentOut)
+def allocate_payment(request: HttpRequest, payment_id: int, payload: AllocateIn):
+    return Status(200, services.allocate_payment(
+        actor=request.user, payment_id=payment_id,
+        allocations=[dict(a) for a in payload.allocations]))
+
+
+@router.get("/customers/{customer_id}/balance", response=BalanceOut, tags=["customers"])
+@require_perm("finance.view_invoice")
+def customer_balance(request: HttpRequest, customer_id: int, as_of: date | None = None):
+    """Invoiced − credited − paid, and the aging of open invoices by days overdue."""
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
+    return {"customer_id": customer_id, **selectors.customer_balance(customer_id),
+            "aging": selectors.aging(customer_id=customer_id, as_of=as_of)}

@@ -1,0 +1,134 @@
+"""Receivables as far as sales touches them: invoices raised by shipments, payments and their
+allocation to invoices. Balance = invoiced − credited − paid (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from wms_sales.catalog.models import QUANTITY
+from wms_sales.common.constraints import at_least, equals
+from wms_sales.customers.models import MONEY, Customer, PaymentMethod
+
+PRICE = {"max_digits": 18, "decimal_places": 4}
+PERCENT = {"max_digits": 7, "decimal_places": 4}
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+
+
+class Invoice(models.Model):
+    number = models.CharField(_("invoice number"), max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices",
+                                 verbose_name=_("customer"))
+    # The document that raised it (an outbound); finance does not depend on document apps.
+    source_type = models.CharField(max_length=30)
+    source_id = models.BigIntegerField()
+    source_ref = models.CharField(_("source document"), max_length=40)
+    order_ref = models.CharField(_("order number"), max_length=40, blank=True)
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    net_amount = models.DecimalField(_("net amount"), **MONEY)
+    tax_amount = models.DecimalField(_("tax"), **MONEY)
+    total_amount = models.DecimalField(_("total"), **MONEY)
+    paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal(0))
+    credited_amount = models.DecimalField(_("credited"), **MONEY, default=Decimal(0))
+    status = models.CharField(_("status"), max_length=16, choices=InvoiceStatus.choices,
+                              default=InvoiceStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(fields=["source_type", "source_id"],
+                                    name="one_invoice_per_source_document"),
+            models.CheckConstraint(
+                condition=equals(F("total_amount"), F("net_amount") + F("tax_amount")),
+                name="invoice_total_is_net_plus_tax"),
+            models.CheckConstraint(condition=Q(paid_amount__gte=0) & Q(credited_amount__gte=0),
+                                   name="invoice_settlements_non_negative"),
+            models.CheckConstraint(
+                condition=at_least(F("total_amount"),
+                                         F("paid_amount") + F("credited_amount")),
+                name="invoice_settled_within_total"),
+        ]
+        indexes = [models.Index(fields=["customer", "status"]),
+                   models.Index(fields=["issue_date"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.total_amount - self.paid_amount - self.credited_amount
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    sku = models.CharField(_("SKU"), max_length=64)
+    description = models.CharField(_("description"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    unit_price = models.DecimalField(_("unit price"), **PRICE)
+    discount_percent = models.DecimalField(_("discount %"), **PERCENT)
+    tax_rate_percent = models.DecimalField(_("tax rate %"), **PERCENT)
+    net_amount = models.DecimalField(_("net amount"), **MONEY)
+    tax_amount = models.DecimalField(_("tax"), **MONEY)
+    total_amount = models.DecimalField(_("total"), **MONEY)
+
+    class Meta:
+        ordering = ["invoice_id", "line_no"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}/{self.line_no}"
+
+
+class Payment(models.Model):
+    """Money received from a customer (a refund is a negative payment)."""
+
+    number = models.CharField(_("payment number"), max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments",
+                                 verbose_name=_("customer"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
+    received_on = models.DateField(_("received on"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0),
+                                              name="payment_not_zero")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PaymentAllocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="allocation_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}→{self.invoice_id}: {self.amount}"

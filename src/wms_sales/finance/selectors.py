@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from wms_sales.common.errors import NotFound
+from wms_sales.common.money import to_cents
+
+from .models import Invoice, InvoiceStatus, Payment, PaymentAllocation
+
+AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90),
+                 ("over_90", 91, None))
+
+
+OPEN_AMOUNT = Sum(F("total_amount") - F("paid_amount") - F("credited_amount"))
+
+
+def _sum(qs: QuerySet, field: str) -> Decimal:
+    return qs.aggregate(total=Sum(field))["total"] or Decimal(0)
+
+
+def customer_balance(customer_id: int) -> dict[str, Decimal]:
+    """Balance = invoiced − credited − paid (a refund is a negative payment)."""
+    invoices = Invoice.objects.filter(customer_id=customer_id)
+    invoiced = _sum(invoices, "total_amount")
+    credited = _sum(invoices, "credited_amount")
+    paid = _sum(Payment.objects.filter(customer_id=customer_id), "amount")
+    allocated = _sum(PaymentAllocation.objects.filter(payment__customer_id=customer_id,
+                                                      payment__amount__gt=0), "amount")
+    received = _sum(Payment.objects.filter(customer_id=customer_id, amount__gt=0), "amount")
+    open_invoices = (invoices.exclude(status=InvoiceStatus.PAID)
+                     .aggregate(total=OPEN_AMOUNT)["total"] or Decimal(0))
+    figures = {"invoiced": invoiced, "credited": credited, "paid": paid,
+               "balance": invoiced - credited - paid, "unallocated": received - allocated,
+               "open_invoices": open_invoices}
+    return {name: to_cents(value) for name, value in figures.items()}
+
+
+def open_receivables(customer_id: int) -> Decimal:
+    """What the credit check counts as owed: the customer's balance, never below zero."""
+    return max(customer_balance(customer_id)["balance"], Decimal(0))
+
+
+def aging(*, customer_id: int | None = None, as_of: date | None = None) -> dict[str, Decimal]:
+    """Open invoice amounts by days past due: current, 1–30, 31–60, 61–90, over 90."""
+    as_of = as_of or timezone.localdate()
+    buckets = {name: Decimal(0) for name, _, _ in AGING_BUCKETS}
+    qs = Invoice.objects.exclude(status=InvoiceStatus.PAID)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    rows = qs.values("due_date").annotate(open=OPEN_AMOUNT)
+    for row in rows:
+        overdue = (as_of - row["due_date"]).days
+        for name, low, high in AGING_BUCKETS:
+            if (low is None or overdue >= low) and (high is None or overdue <= high):
+                buckets[name] += row["open"] or Decimal(0)
+                break
+    buckets["total"] = sum(buckets.values(), Decimal(0))
+    return {name: to_cents(value) for name, value in buckets.items()}
+
+
+def invoice_list(*, customer_id: int | None = None, status: str | None = None,
+                 date_from: date | None = None, date_to: date | None = None,
+                 number: str = "") -> QuerySet[Invoice]:
+    qs = Invoice.objects.select_related("customer")
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(issue_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(issue_date__lte=date_to)
+    if number:
+        qs = qs.filter(number__icontains=number.strip())
+    return qs.order_by("-id")
+
+
+def invoice_detail(invoice_id: int) -> Invoice:
+    invoice = (Invoice.objects.select_related("customer").prefetch_related("lines")
+               .filter(pk=invoice_id).first())
+    if invoice is None:
+        raise NotFound(f"Invoice {invoice_id} does not exist.", code="invoice_not_found")
+    return invoice
+
+
+def payment_list(*, customer_id: int | None = None) -> QuerySet[Payment]:
+    qs = Payment.objects.select_related("customer").prefetch_related("allocations__invoice")
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    return qs.order_by("-id")

@@ -1,0 +1,152 @@
+"""Receivables use cases: raising invoices (called by documents that ship), recording and
+allocating payments. One transaction each; invoices are locked in id order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from wms_sales.common.db import retry_transaction
+from wms_sales.common.errors import NotFound, ValidationFailed
+from wms_sales.common.money import to_cents
+from wms_sales.common.numbering import document_number
+from wms_sales.customers.models import Customer, PaymentMethod
+from wms_sales.events.services import record_event
+
+from .models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentAllocation
+
+
+@dataclass(frozen=True)
+class InvoiceLineData:
+    sku: str
+    description: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate_percent: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    total_amount: Decimal
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def issue_invoice(*, actor: Any, customer: Customer, source_type: str, source_id: int,
+                  source_ref: str, order_ref: str, issue_date: date,
+                  lines: Sequence[InvoiceLineData]) -> Invoice:
+    """Raise the invoice for a shipment; due date from the customer's payment terms."""
+    net = sum((line.net_amount for line in lines), Decimal(0))
+    tax = sum((line.tax_amount for line in lines), Decimal(0))
+    invoice = Invoice.objects.create(
+        number=document_number("INV", issue_date), customer=customer, source_type=source_type,
+        source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
+        due_date=issue_date + timedelta(days=customer.payment_terms_days), net_amount=net,
+        tax_amount=tax, total_amount=net + tax, created_by=_user(actor))
+    InvoiceLine.objects.bulk_create(
+        [InvoiceLine(invoice=invoice, line_no=n, **line.__dict__)
+         for n, line in enumerate(lines, start=1)], batch_size=500)
+    record_event(event_type="invoice.issued", aggregate_type="invoice", aggregate_id=invoice.pk,
+                 payload={"invoice_id": invoice.pk, "number": invoice.number,
+                          "customer": {"id": customer.pk, "code": customer.code},
+                          "source": source_ref, "order": order_ref,
+                          "net_amount": net, "tax_amount": tax, "total_amount": net + tax,
+                          "due_date": invoice.due_date})
+    return invoice
+
+
+def refresh_status(invoice: Invoice) -> None:
+    settled = invoice.paid_amount + invoice.credited_amount
+    invoice.status = (InvoiceStatus.PAID if settled >= invoice.total_amount
+                      else InvoiceStatus.PARTIALLY_PAID if settled > 0 else InvoiceStatus.OPEN)
+
+
+def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
+              already_allocated: Decimal) -> None:
+    """Allocate parts of a payment to open invoices of its customer (validated as a whole)."""
+    wanted: dict[int, Decimal] = {}
+    errors: dict[str, list[str]] = {}
+    for index, allocation in enumerate(allocations):
+        amount = Decimal(str(allocation.get("amount", 0)))
+        if amount <= 0:
+            errors.setdefault(f"allocations[{index}].amount", []).append("Must be positive.")
+        wanted[allocation.get("invoice_id")] = wanted.get(allocation.get("invoice_id"),
+                                                          Decimal(0)) + amount
+    invoices = {inv.pk: inv for inv in Invoice.objects.select_for_update()
+                .filter(pk__in=[k for k in wanted if isinstance(k, int)]).order_by("pk")}
+    for index, allocation in enumerate(allocations):
+        invoice = invoices.get(allocation.get("invoice_id"))
+        at = f"allocations[{index}]."
+        if invoice is None or invoice.customer_id != payment.customer_id:
+            errors.setdefault(at + "invoice_id", []).append(
+                f"Invoice {allocation.get('invoice_id')} is not an invoice of this customer.")
+        elif wanted[invoice.pk] > invoice.open_amount:
+            errors.setdefault(at + "amount", []).append(
+                f"{invoice.number} has only {invoice.open_amount} open.")
+    total = sum(wanted.values(), Decimal(0))
+    if payment.amount < 0 and allocations:
+        errors.setdefault("allocations", []).append("A refund cannot be allocated to invoices.")
+    elif already_allocated + total > payment.amount:
+        errors.setdefault("allocations", []).append(
+            f"Allocations of {total} exceed the unallocated {payment.amount - already_allocated}.")
+    if errors:
+        raise ValidationFailed(errors)
+    for invoice_id, amount in wanted.items():
+        invoice = invoices[invoice_id]
+        invoice.paid_amount += amount
+        refresh_status(invoice)
+        invoice.save(update_fields=["paid_amount", "status"])
+        PaymentAllocation.objects.create(payment=payment, invoice=invoice, amount=amount)
+
+
+@retry_transaction
+def record_payment(*, actor: Any, customer_id: int, amount: Any, method: str,
+                   received_on: date | None = None, reference: str = "", note: str = "",
+                   allocations: Sequence[dict[str, Any]] = ()) -> Payment:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
+    amount = Decimal(str(amount))
+    if amount == 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed({"amount": "Must be a non-zero amount with at most 2 decimals."})
+    amount = to_cents(amount)
+    if method not in PaymentMethod.values:
+        raise ValidationFailed({"method": f"Choose one of {', '.join(PaymentMethod.values)}."})
+    received_on = received_on or timezone.localdate()
+    payment = Payment.objects.create(
+        number=document_number("PAY", received_on), customer=customer, amount=amount,
+        method=method, received_on=received_on, reference=reference, note=note,
+        created_by=_user(actor))
+    _allocate(payment, allocations, Decimal(0))
+    _payment_event(payment, "payment.recorded")
+    return payment
+
+
+@retry_transaction
+def allocate_payment(*, actor: Any, payment_id: int,
+                     allocations: Sequence[dict[str, Any]]) -> Payment:
+    """Allocate what is still unallocated of an earlier payment."""
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+    already = sum(payment.allocations.values_list("amount", flat=True), Decimal(0))
+    _allocate(payment, allocations, already)
+    _payment_event(payment, "payment.allocated")
+    return payment
+
+
+def _payment_event(payment: Payment, event_type: str) -> None:
+    record_event(event_type=event_type, aggregate_type="payment", aggregate_id=payment.pk,
+                 payload={"payment_id": payment.pk, "number": payment.number,
+                          "customer_id": payment.customer_id, "amount": payment.amount,
+                          "allocations": [{"invoice_id": a.invoice_id, "amount": a.amount}
+                                          for a in payment.allocations.all()]})

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, QuerySet, Sum
+
+from wms_sales.common.errors import NotFound
+from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
+
+from .models import Outbound, OutboundStatus
+
+
+def outbound_list(*, status: str | None = None, order_id: int | None = None,
+                  warehouse_id: int | None = None, number: str = "",
+                  date_from: date | None = None, date_to: date | None = None
+                  ) -> QuerySet[Outbound]:
+    qs = Outbound.objects.select_related("order__customer", "warehouse", "created_by",
+                                         "posted_by", "invoice")
+    if status:
+        qs = qs.filter(status=status)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    if number:
+        qs = qs.filter(number__icontains=number.strip())
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs.order_by("-id")
+
+
+def outbound_detail(outbound_id: int) -> Outbound:
+    outbound = (outbound_list().prefetch_related("lines__order_line__product")
+                .filter(pk=outbound_id).first())
+    if outbound is None:
+        raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
+    return outbound
+
+
+def ship_queue(*, warehouse_id: int | None = None) -> list[dict[str, Any]]:
+    """The warehouse work queue: per approved/shipping order and warehouse, what is still
+    open to ship (minus what draft outbounds already hold), earliest requested date first."""
+    lines = SalesOrderLine.objects.filter(order__status__in=OPEN_STATUSES).annotate(
+        open=F("quantity") - F("shipped_quantity") - F("closed_quantity")).filter(open__gt=0)
+    if warehouse_id:
+        lines = lines.filter(warehouse_id=warehouse_id)
+    rows = (lines.values("order_id", "order__number", "order__customer__name",
+                         "order__requested_delivery_date", "order__order_date", "order__status",
+                         "warehouse_id", "warehouse__code")
+            .annotate(open_quantity=Sum("open"), open_lines=Count("id")))
+    drafted = {(r["order_id"], r["warehouse_id"]): r["q"] for r in
+               Outbound.objects.filter(status=OutboundStatus.DRAFT)
+               .values("order_id", "warehouse_id").annotate(q=Sum("lines__quantity"))}
+    queue = [{
+        "order_id": r["order_id"], "order_number": r["order__number"],
+        "customer_name": r["order__customer__name"], "status": r["order__status"],
+        "order_date": r["order__order_date"],
+        "requested_delivery_date": r["order__requested_delivery_date"],
+        "warehouse_id": r["warehouse_id"], "warehouse_code": r["warehouse__code"],
+        "open_lines": r["open_lines"], "open_quantity": r["open_quantity"],
+        "drafted_quantity": drafted.get((r["order_id"], r["warehouse_id"]), Decimal(0)),
+    } for r in rows]
+    queue.sort(key=lambda r: (r["requested_delivery_date"] or date.max, r["order_id"]))
+    return queue

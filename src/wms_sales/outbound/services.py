@@ -1,0 +1,188 @@
+"""Outbound (出库单) use cases. Posting is one transaction: stock issued from the reservation,
+order lines shipped, order status moved, invoice raised, events written.
+
+Lock order: the outbound row, the order row, the order lines, then stock levels by
+(product, warehouse) — the same order the order review uses after its order row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from wms_sales.common.db import retry_transaction
+from wms_sales.common.errors import NotFound, ValidationFailed
+from wms_sales.common.money import line_amounts
+from wms_sales.common.numbering import document_number
+from wms_sales.events.services import record_event
+from wms_sales.finance.services import InvoiceLineData, issue_invoice
+from wms_sales.inventory.models import Warehouse
+from wms_sales.inventory.reservations import IssueRequest, issue_reserved
+from wms_sales.inventory.services import parse_quantity
+from wms_sales.orders.selectors import RESERVATION_SOURCE
+from wms_sales.orders.services import lock_for_shipping, record_shipment
+
+from .models import Outbound, OutboundLine, OutboundStatus
+from .states import check_transition
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def drafted_quantities(order_id: int, *, exclude_outbound: int | None = None) -> dict[int, Decimal]:
+    """Quantities already on draft outbounds, per order line: not yet shipped, not free."""
+    qs = OutboundLine.objects.filter(outbound__order_id=order_id,
+                                     outbound__status=OutboundStatus.DRAFT)
+    if exclude_outbound:
+        qs = qs.exclude(outbound_id=exclude_outbound)
+    return dict(qs.values("order_line_id").annotate(q=Sum("quantity"))
+                .values_list("order_line_id", "q"))
+
+
+@retry_transaction
+def create_outbound(*, actor: Any, order_id: int, warehouse_id: int,
+                    lines: Sequence[dict[str, Any]] | None = None,
+                    planned_ship_date: date | None = None, carrier: str = "",
+                    tracking_number: str = "", note: str = "") -> Outbound:
+    """A draft for one warehouse; without ``lines`` it takes everything still open there."""
+    order = lock_for_shipping(order_id)
+    warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
+    if warehouse is None:
+        raise ValidationFailed({"warehouse_id": f"Warehouse {warehouse_id} does not exist."})
+    order_lines = {line.pk: line for line in order.lines.select_related("product")}
+    drafted = drafted_quantities(order.pk)
+    free = {pk: line.open_quantity - drafted.get(pk, Decimal(0))
+            for pk, line in order_lines.items()}
+    if lines is None:
+        wanted = [(pk, qty) for pk, qty in free.items()
+                  if qty > 0 and order_lines[pk].warehouse_id == warehouse.pk]
+        if not wanted:
+            raise ValidationFailed({"lines": f"Order {order.number} has nothing left to ship "
+                                             f"from {warehouse.code}."})
+    else:
+        wanted = _validated_lines(lines, order_lines, free, warehouse)
+    outbound = Outbound.objects.create(
+        number=document_number("OB", timezone.localdate()), order=order, warehouse=warehouse,
+        planned_ship_date=planned_ship_date, carrier=carrier, tracking_number=tracking_number,
+        note=note, created_by=_user(actor))
+    OutboundLine.objects.bulk_create(
+        [OutboundLine(outbound=outbound, order_line_id=pk, quantity=qty) for pk, qty in wanted],
+        batch_size=500)
+    _event(outbound, "outbound.created")
+    return outbound
+
+
+def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: dict,
+                     warehouse: Warehouse) -> list[tuple[int, Decimal]]:
+    errors: dict[str, list[str]] = {}
+    wanted: dict[int, Decimal] = defaultdict(Decimal)
+    for index, line in enumerate(lines):
+        at = f"lines[{index}]."
+        order_line = order_lines.get(line.get("order_line_id"))
+        if order_line is None:
+            errors.setdefault(at + "order_line_id", []).append(
+                f"Line {line.get('order_line_id')} is not a line of this order.")
+            continue
+        if order_line.warehouse_id != warehouse.pk:
+            errors.setdefault(at + "order_line_id", []).append(
+                f"Line {order_line.line_no} ships from another warehouse.")
+            continue
+        try:
+            quantity = parse_quantity(line.get("quantity"), order_line.product)
+        except ValidationFailed as exc:
+            errors.setdefault(at + "quantity", []).extend(exc.details["fields"]["quantity"])
+            continue
+        if quantity <= 0:
+            errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
+            continue
+        wanted[order_line.pk] += quantity
+        if wanted[order_line.pk] > free[order_line.pk]:
+            errors.setdefault(at + "quantity", []).append(
+                f"Line {order_line.line_no} has only {free[order_line.pk]} open to ship.")
+    if errors:
+        raise ValidationFailed(errors)
+    return list(wanted.items())
+
+
+def _locked_outbound(outbound_id: int) -> Outbound:
+    outbound = Outbound.objects.select_for_update(of=("self",)).filter(pk=outbound_id).first()
+    if outbound is None:
+        raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
+    return outbound
+
+
+@retry_transaction
+def post_outbound(*, actor: Any, outbound_id: int,
+                  shipped_at: datetime | None = None) -> Outbound:
+    outbound = _locked_outbound(outbound_id)
+    check_transition(outbound.status, OutboundStatus.POSTED)
+    order = lock_for_shipping(outbound.order_id)
+    lines = list(outbound.lines.select_related("order_line__product"))
+    order_lines = record_shipment(actor=actor, order=order,
+                                  shipped={line.order_line_id: line.quantity for line in lines},
+                                  document_ref=outbound.number)
+    issue_reserved(source_type=RESERVATION_SOURCE, actor=actor, document_type="outbound",
+                   document_id=outbound.pk, document_ref=outbound.number,
+                   requests=[IssueRequest(source_id=line.order_line_id,
+                                          product_id=line.order_line.product_id,
+                                          warehouse_id=outbound.warehouse_id,
+                                          quantity=line.quantity) for line in lines])
+    by_id = {line.pk: line for line in order_lines}
+    invoice_lines = []
+    for line in lines:
+        order_line = by_id[line.order_line_id]
+        amounts = line_amounts(line.quantity, order_line.unit_price,
+                               order_line.discount_percent, order_line.tax_rate_percent)
+        line.net_amount, line.tax_amount, line.total_amount = (amounts.net, amounts.tax,
+                                                               amounts.total)
+        invoice_lines.append(InvoiceLineData(
+            sku=order_line.product.sku, description=order_line.product.name,
+            unit=order_line.product.unit, quantity=line.quantity,
+            unit_price=order_line.unit_price, discount_percent=order_line.discount_percent,
+            tax_rate_percent=order_line.tax_rate_percent, net_amount=amounts.net,
+            tax_amount=amounts.tax, total_amount=amounts.total))
+    OutboundLine.objects.bulk_update(lines, ["net_amount", "tax_amount", "total_amount"],
+                                     batch_size=500)
+    shipped_at = shipped_at or timezone.now()
+    outbound.invoice = issue_invoice(
+        actor=actor, customer=order.customer, source_type="outbound", source_id=outbound.pk,
+        source_ref=outbound.number, order_ref=order.number,
+        issue_date=timezone.localdate(shipped_at), lines=invoice_lines)
+    outbound.status, outbound.shipped_at, outbound.posted_by = (OutboundStatus.POSTED,
+                                                                shipped_at, _user(actor))
+    outbound.save(update_fields=["status", "shipped_at", "posted_by", "invoice"])
+    _event(outbound, "outbound.posted", lines)
+    return outbound
+
+
+@retry_transaction
+def cancel_outbound(*, actor: Any, outbound_id: int, reason: str = "") -> Outbound:
+    """Drop a draft: nothing has moved, so nothing moves back."""
+    outbound = _locked_outbound(outbound_id)
+    check_transition(outbound.status, OutboundStatus.CANCELLED)
+    outbound.status, outbound.cancel_reason = OutboundStatus.CANCELLED, (reason or "").strip()
+    outbound.save(update_fields=["status", "cancel_reason"])
+    _event(outbound, "outbound.cancelled")
+    return outbound
+
+
+def _event(outbound: Outbound, event_type: str,
+           lines: Sequence[OutboundLine] | None = None) -> None:
+    if lines is None:
+        lines = list(outbound.lines.select_related("order_line__product"))
+    record_event(event_type=event_type, aggregate_type="outbound", aggregate_id=outbound.pk,
+                 payload={"outbound_id": outbound.pk, "number": outbound.number,
+                          "order_id": outbound.order_id, "warehouse_id": outbound.warehouse_id,
+                          "status": outbound.status,
+                          "invoice_id": outbound.invoice_id,
+                          "lines": [{"order_line_id": line.order_line_id,
+                                     "sku": line.order_line.product.sku,
+                                     "quantity": line.quantity,
+                                     "total_amount": line.total_amount} for line in lines]})
+
