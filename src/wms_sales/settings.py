@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "wms_sales.finance",
     "wms_sales.orders",
     "wms_sales.outbound",
+    "wms_sales.returns",
     "wms_sales.onboarding",
     "wms_sales.web",
 ]

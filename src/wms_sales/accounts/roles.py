@@ -16,19 +16,24 @@ _READ_MASTER = [
     "inventory.view_stockmove",
     "orders.view_salesorder",
     "outbound.view_outbound",
+    "returns.view_salesreturn",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALES: [*_READ_MASTER, "customers.add_customer", "customers.change_customer",
             "orders.add_salesorder", "orders.change_salesorder", "orders.cancel_salesorder",
-            "orders.close_salesorder", "finance.view_invoice", "finance.view_payment"],
+            "orders.close_salesorder", "finance.view_invoice", "finance.view_payment",
+            "finance.view_creditnote", "returns.add_salesreturn"],
     REVIEWER: [*_READ_MASTER, "orders.review_salesorder", "orders.close_salesorder",
-               "finance.view_invoice", "finance.view_payment"],
+               "finance.view_invoice", "finance.view_payment", "finance.view_creditnote",
+               "returns.review_salesreturn"],
     WAREHOUSE: [*_READ_MASTER, "inventory.add_warehouse", "inventory.change_warehouse",
                 "inventory.add_stockmove", "catalog.add_product", "catalog.change_product",
-                "outbound.add_outbound", "outbound.change_outbound", "outbound.post_outbound"],
+                "outbound.add_outbound", "outbound.change_outbound", "outbound.post_outbound",
+                "returns.receive_salesreturn"],
     FINANCE: [*_READ_MASTER, "customers.change_customer", "customers.change_credit_limit",
-              "finance.view_invoice", "finance.view_payment", "finance.add_payment"],
+              "finance.view_invoice", "finance.view_payment", "finance.add_payment",
+              "finance.view_creditnote", "finance.change_creditnote"],
 }
 
 

@@ -11,7 +11,7 @@ from wms_sales.common.idempotency import idempotent
 from wms_sales.customers.models import Customer, PaymentMethod
 
 from . import selectors, services
-from .models import InvoiceStatus
+from .models import CreditNoteStatus, InvoiceStatus
 
 router = Router(tags=["finance"])
 
@@ -166,3 +166,107 @@ def customer_balance(request: HttpRequest, customer_id: int, as_of: date | None 
         raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
     return {"customer_id": customer_id, **selectors.customer_balance(customer_id),
             "aging": selectors.aging(customer_id=customer_id, as_of=as_of)}
+
+
+class CreditApplicationOut(Schema):
+    invoice_id: int
+    invoice_number: str
+    amount: Decimal
+    created_at: datetime
+
+    @staticmethod
+    def resolve_invoice_number(obj) -> str:
+        return obj.invoice.number
+
+
+class RefundOut(Schema):
+    id: int
+    number: str
+    amount: Decimal
+    method: str
+    received_on: date
+    reference: str
+
+
+class CreditNoteSummaryOut(Schema):
+    id: int
+    number: str
+    customer_id: int
+    customer_name: str
+    source_ref: str
+    order_ref: str
+    issue_date: date
+    net_amount: Decimal
+    tax_amount: Decimal
+    total_amount: Decimal
+    applied_amount: Decimal
+    refunded_amount: Decimal
+    remaining_amount: Decimal
+    status: CreditNoteStatus
+
+    @staticmethod
+    def resolve_customer_name(obj) -> str:
+        return obj.customer.name
+
+
+class CreditNoteOut(CreditNoteSummaryOut):
+    lines: list[InvoiceLineOut]
+    applications: list[CreditApplicationOut]
+    refunds: list[RefundOut]
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_applications(obj) -> list:
+        return list(obj.applications.all())
+
+    @staticmethod
+    def resolve_refunds(obj) -> list:
+        return list(obj.refunds.all())
+
+
+class ApplyIn(Schema):
+    invoice_id: int
+    amount: Decimal | None = None  # default: as much as the note and the invoice allow
+
+
+class RefundIn(Schema):
+    amount: Decimal
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    reference: str = ""
+    paid_on: date | None = None
+
+
+@router.get("/credit-notes", response=list[CreditNoteSummaryOut])
+@require_perm("finance.view_creditnote")
+@paginate
+def list_credit_notes(request: HttpRequest, customer_id: int | None = None,
+                      status: CreditNoteStatus | None = None, number: str = ""):
+    return selectors.credit_note_list(customer_id=customer_id, status=status, number=number)
+
+
+@router.get("/credit-notes/{credit_note_id}", response=CreditNoteOut)
+@require_perm("finance.view_creditnote")
+def get_credit_note(request: HttpRequest, credit_note_id: int):
+    return selectors.credit_note_detail(credit_note_id)
+
+
+@router.post("/credit-notes/{credit_note_id}/apply", response=CreditNoteOut)
+@require_perm("finance.change_creditnote")
+@idempotent(CreditNoteOut)
+def apply_credit_note(request: HttpRequest, credit_note_id: int, payload: ApplyIn):
+    services.apply_credit_note(actor=request.user, credit_note_id=credit_note_id,
+                               invoice_id=payload.invoice_id, amount=payload.amount)
+    return Status(200, selectors.credit_note_detail(credit_note_id))
+
+
+@router.post("/credit-notes/{credit_note_id}/refund", response=CreditNoteOut)
+@require_perm("finance.change_creditnote")
+@idempotent(CreditNoteOut)
+def refund_credit_note(request: HttpRequest, credit_note_id: int, payload: RefundIn):
+    """Pay the credit out; recorded as a negative payment."""
+    services.refund_credit_note(actor=request.user, credit_note_id=credit_note_id,
+                                **payload.dict())
+    return Status(200, selectors.credit_note_detail(credit_note_id))

@@ -74,8 +74,9 @@ class Invoice(models.Model):
         return self.total_amount - self.paid_amount - self.credited_amount
 
 
-class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+class PricedLine(models.Model):
+    """A line of a money document, priced like the order line it comes from."""
+
     line_no = models.PositiveIntegerField()
     sku = models.CharField(_("SKU"), max_length=64)
     description = models.CharField(_("description"), max_length=200)
@@ -89,10 +90,100 @@ class InvoiceLine(models.Model):
     total_amount = models.DecimalField(_("total"), **MONEY)
 
     class Meta:
+        abstract = True
+
+
+class InvoiceLine(PricedLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
         ordering = ["invoice_id", "line_no"]
 
     def __str__(self) -> str:
         return f"{self.invoice_id}/{self.line_no}"
+
+
+class CreditNoteStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PARTIALLY_USED = "partially_used", _("Partially used")
+    USED = "used", _("Used")
+
+
+class CreditNote(models.Model):
+    """红字发票/贷项通知单: money owed back to the customer, raised by a received return.
+    It lowers the balance at once; it is then applied to invoices or refunded."""
+
+    number = models.CharField(_("credit note number"), max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT,
+                                 related_name="credit_notes", verbose_name=_("customer"))
+    source_type = models.CharField(max_length=30)
+    source_id = models.BigIntegerField()
+    source_ref = models.CharField(_("source document"), max_length=40)
+    order_ref = models.CharField(_("order number"), max_length=40, blank=True)
+    issue_date = models.DateField(_("issue date"))
+    net_amount = models.DecimalField(_("net amount"), **MONEY)
+    tax_amount = models.DecimalField(_("tax"), **MONEY)
+    total_amount = models.DecimalField(_("total"), **MONEY)
+    applied_amount = models.DecimalField(_("applied to invoices"), **MONEY, default=Decimal(0))
+    refunded_amount = models.DecimalField(_("refunded"), **MONEY, default=Decimal(0))
+    status = models.CharField(_("status"), max_length=16, choices=CreditNoteStatus.choices,
+                              default=CreditNoteStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(fields=["source_type", "source_id"],
+                                    name="one_credit_note_per_source_document"),
+            models.CheckConstraint(
+                condition=equals(F("total_amount"), F("net_amount") + F("tax_amount")),
+                name="credit_note_total_is_net_plus_tax"),
+            models.CheckConstraint(condition=Q(applied_amount__gte=0) & Q(refunded_amount__gte=0),
+                                   name="credit_note_uses_non_negative"),
+            models.CheckConstraint(
+                condition=at_least(F("total_amount"),
+                                   F("applied_amount") + F("refunded_amount")),
+                name="credit_note_used_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return self.total_amount - self.applied_amount - self.refunded_amount
+
+
+class CreditNoteLine(PricedLine):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        ordering = ["credit_note_id", "line_no"]
+
+    def __str__(self) -> str:
+        return f"{self.credit_note_id}/{self.line_no}"
+
+
+class CreditApplication(models.Model):
+    """Part of a credit note set against an invoice of the same customer."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT,
+                                    related_name="applications")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT,
+                                related_name="credit_applications")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="credit_application_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.credit_note_id}→{self.invoice_id}: {self.amount}"
 
 
 class Payment(models.Model):
@@ -106,6 +197,9 @@ class Payment(models.Model):
     received_on = models.DateField(_("received on"))
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="refunds",
+                                    verbose_name=_("refund of credit note"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
 
-from .models import Invoice, InvoiceStatus, Payment, PaymentAllocation
+from .models import CreditNote, CreditNoteStatus, Invoice, InvoiceStatus, Payment, PaymentAllocation
 
 AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90),
                  ("over_90", 91, None))
@@ -26,7 +26,7 @@ def customer_balance(customer_id: int) -> dict[str, Decimal]:
     """Balance = invoiced − credited − paid (a refund is a negative payment)."""
     invoices = Invoice.objects.filter(customer_id=customer_id)
     invoiced = _sum(invoices, "total_amount")
-    credited = _sum(invoices, "credited_amount")
+    credited = _sum(CreditNote.objects.filter(customer_id=customer_id), "total_amount")
     paid = _sum(Payment.objects.filter(customer_id=customer_id), "amount")
     allocated = _sum(PaymentAllocation.objects.filter(payment__customer_id=customer_id,
                                                       payment__amount__gt=0), "amount")
@@ -92,3 +92,33 @@ def payment_list(*, customer_id: int | None = None) -> QuerySet[Payment]:
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     return qs.order_by("-id")
+
+
+def credit_note_list(*, customer_id: int | None = None, status: str | None = None,
+                     number: str = "") -> QuerySet[CreditNote]:
+    qs = CreditNote.objects.select_related("customer")
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if status:
+        qs = qs.filter(status=status)
+    if number:
+        qs = qs.filter(number__icontains=number.strip())
+    return qs.order_by("-id")
+
+
+def credit_note_detail(credit_note_id: int) -> CreditNote:
+    note = (CreditNote.objects.select_related("customer")
+            .prefetch_related("lines", "applications__invoice", "refunds")
+            .filter(pk=credit_note_id).first())
+    if note is None:
+        raise NotFound(f"Credit note {credit_note_id} does not exist.",
+                       code="credit_note_not_found")
+    return note
+
+
+def open_credit_total(customer_id: int) -> Decimal:
+    """Credit not yet applied or refunded."""
+    notes = CreditNote.objects.filter(customer_id=customer_id).exclude(
+        status=CreditNoteStatus.USED)
+    return to_cents(_sum(notes, "total_amount") - _sum(notes, "applied_amount")
+                    - _sum(notes, "refunded_amount"))

@@ -19,11 +19,23 @@ from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import Customer, PaymentMethod
 from wms_sales.events.services import record_event
 
-from .models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentAllocation
+from .models import (
+    CreditApplication,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+)
 
 
 @dataclass(frozen=True)
-class InvoiceLineData:
+class PricedLineData:
+    """A priced line for an invoice or a credit note."""
+
     sku: str
     description: str
     unit: str
@@ -40,13 +52,17 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
+def _totals(lines: Sequence[PricedLineData]) -> tuple[Decimal, Decimal]:
+    return (sum((line.net_amount for line in lines), Decimal(0)),
+            sum((line.tax_amount for line in lines), Decimal(0)))
+
+
 @transaction.atomic
 def issue_invoice(*, actor: Any, customer: Customer, source_type: str, source_id: int,
                   source_ref: str, order_ref: str, issue_date: date,
-                  lines: Sequence[InvoiceLineData]) -> Invoice:
+                  lines: Sequence[PricedLineData]) -> Invoice:
     """Raise the invoice for a shipment; due date from the customer's payment terms."""
-    net = sum((line.net_amount for line in lines), Decimal(0))
-    tax = sum((line.tax_amount for line in lines), Decimal(0))
+    net, tax = _totals(lines)
     invoice = Invoice.objects.create(
         number=document_number("INV", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
@@ -150,3 +166,106 @@ def _payment_event(payment: Payment, event_type: str) -> None:
                           "customer_id": payment.customer_id, "amount": payment.amount,
                           "allocations": [{"invoice_id": a.invoice_id, "amount": a.amount}
                                           for a in payment.allocations.all()]})
+
+
+@transaction.atomic
+def issue_credit_note(*, actor: Any, customer: Customer, source_type: str, source_id: int,
+                      source_ref: str, order_ref: str, issue_date: date,
+                      lines: Sequence[PricedLineData]) -> CreditNote:
+    """Raise a credit note (e.g. for a received return); it lowers the balance at once."""
+    net, tax = _totals(lines)
+    note = CreditNote.objects.create(
+        number=document_number("CN", issue_date), customer=customer, source_type=source_type,
+        source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
+        net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=_user(actor))
+    CreditNoteLine.objects.bulk_create(
+        [CreditNoteLine(credit_note=note, line_no=n, **line.__dict__)
+         for n, line in enumerate(lines, start=1)], batch_size=500)
+    _credit_note_event(note, "credit_note.issued")
+    return note
+
+
+def _credit_note_event(note: CreditNote, event_type: str) -> None:
+    record_event(event_type=event_type, aggregate_type="credit_note", aggregate_id=note.pk,
+                 payload={"credit_note_id": note.pk, "number": note.number,
+                          "customer_id": note.customer_id, "source": note.source_ref,
+                          "order": note.order_ref, "total_amount": note.total_amount,
+                          "applied_amount": note.applied_amount,
+                          "refunded_amount": note.refunded_amount, "status": note.status})
+
+
+def _locked_credit_note(credit_note_id: int) -> CreditNote:
+    note = CreditNote.objects.select_for_update().filter(pk=credit_note_id).first()
+    if note is None:
+        raise NotFound(f"Credit note {credit_note_id} does not exist.",
+                       code="credit_note_not_found")
+    return note
+
+
+def _refresh_credit_status(note: CreditNote) -> None:
+    used = note.applied_amount + note.refunded_amount
+    note.status = (CreditNoteStatus.USED if used >= note.total_amount
+                   else CreditNoteStatus.PARTIALLY_USED if used > 0 else CreditNoteStatus.OPEN)
+
+
+def _positive_cents(value: Any, field: str) -> Decimal:
+    amount = Decimal(str(value))
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed({field: "Must be a positive amount with at most 2 decimals."})
+    return to_cents(amount)
+
+
+@retry_transaction
+def apply_credit_note(*, actor: Any, credit_note_id: int, invoice_id: int,
+                      amount: Any = None) -> CreditNote:
+    """Set (part of) a credit note against an open invoice of the same customer; without an
+    amount, as much as both allow."""
+    note = _locked_credit_note(credit_note_id)
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    if invoice is None or invoice.customer_id != note.customer_id:
+        raise ValidationFailed({"invoice_id": f"Invoice {invoice_id} is not an invoice of "
+                                              "this credit note's customer."})
+    amount = (_positive_cents(amount, "amount") if amount is not None
+              else min(note.remaining_amount, invoice.open_amount))
+    errors = {}
+    if amount > note.remaining_amount:
+        errors["amount"] = f"{note.number} has only {note.remaining_amount} left."
+    elif amount > invoice.open_amount:
+        errors["amount"] = f"{invoice.number} has only {invoice.open_amount} open."
+    elif amount <= 0:
+        errors["amount"] = "Nothing left to apply."
+    if errors:
+        raise ValidationFailed(errors)
+    invoice.credited_amount += amount
+    refresh_status(invoice)
+    invoice.save(update_fields=["credited_amount", "status"])
+    note.applied_amount += amount
+    _refresh_credit_status(note)
+    note.save(update_fields=["applied_amount", "status"])
+    CreditApplication.objects.create(credit_note=note, invoice=invoice, amount=amount)
+    _credit_note_event(note, "credit_note.applied")
+    return note
+
+
+@retry_transaction
+def refund_credit_note(*, actor: Any, credit_note_id: int, amount: Any,
+                       method: str = PaymentMethod.BANK_TRANSFER, reference: str = "",
+                       paid_on: date | None = None) -> Payment:
+    """Pay (part of) a credit note out: recorded as a negative payment."""
+    note = _locked_credit_note(credit_note_id)
+    amount = _positive_cents(amount, "amount")
+    if amount > note.remaining_amount:
+        raise ValidationFailed({"amount": f"{note.number} has only {note.remaining_amount} left."})
+    if method not in PaymentMethod.values:
+        raise ValidationFailed({"method": f"Choose one of {', '.join(PaymentMethod.values)}."})
+    paid_on = paid_on or timezone.localdate()
+    refund = Payment.objects.create(
+        number=document_number("PAY", paid_on), customer_id=note.customer_id, amount=-amount,
+        method=method, received_on=paid_on, reference=reference,
+        note=f"refund of {note.number}", credit_note=note, created_by=_user(actor))
+    note.refunded_amount += amount
+    _refresh_credit_status(note)
+    note.save(update_fields=["refunded_amount", "status"])
+    _credit_note_event(note, "credit_note.refunded")
+    _payment_event(refund, "payment.refunded")
+    return refund

@@ -73,6 +73,7 @@ class MoveReason(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
     SALE_ISSUE = "sale_issue", _("Sales issue")
     RETURN_RESTOCK = "return_restock", _("Return restock")
+    RETURN_DAMAGED = "return_damaged", _("Damaged return received")
     WRITE_OFF = "write_off", _("Write-off")
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet, Sum
 
 from wms_sales.common.errors import NotFound
 
 from .models import StockLevel, StockMove, Warehouse
+
+QUANTUM = Decimal("0.0001")  # the places every stored quantity has
 
 
 def warehouse_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
@@ -60,4 +63,5 @@ def stock_moves(*, product_id: int | None = None, warehouse_id: int | None = Non
 def ledger_totals() -> dict[tuple[int, int], object]:
     """Sum of moves per (product, warehouse): what on_hand must equal."""
     rows = StockMove.objects.values("product_id", "warehouse_id").annotate(total=Sum("quantity"))
-    return {(r["product_id"], r["warehouse_id"]): r["total"] for r in rows}
+    # SQLite sums decimals as floats (0.01 + 2.00 - 2.00 = 0.00999…): round to the stored places.
+    return {(r["product_id"], r["warehouse_id"]): r["total"].quantize(QUANTUM) for r in rows}

@@ -4,7 +4,8 @@ through ``lock_levels`` (sorted by product, warehouse) so concurrent documents n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -175,3 +176,33 @@ def count_stock(*, actor: Any, product_id: int, warehouse_id: int, counted: Any,
         return None
     return post_move(level=level, quantity=difference, reason=MoveReason.ADJUSTMENT, actor=actor,
                      note=note.strip(), source_type="stocktake")
+
+
+@dataclass(frozen=True)
+class ReturnedGoods:
+    product_id: int
+    warehouse_id: int
+    good: Decimal  # back to sellable stock
+    damaged: Decimal  # received, then written off at once
+
+
+def receive_returned_goods(*, actor: Any, items: Sequence[ReturnedGoods], document_type: str,
+                           document_id: int, document_ref: str) -> list[StockMove]:
+    """Goods back from a customer, inside the caller's transaction: good quantities are
+    restocked; damaged ones enter and leave the ledger (received, written off), so the
+    ledger explains them without making them sellable."""
+    levels = lock_levels((item.product_id, item.warehouse_id) for item in items)
+    moves = []
+    source = {"source_type": document_type, "source_id": document_id,
+              "source_ref": document_ref, "actor": actor}
+    for item in items:
+        level = levels[(item.product_id, item.warehouse_id)]
+        if item.good > 0:
+            moves.append(post_move(level=level, quantity=item.good,
+                                   reason=MoveReason.RETURN_RESTOCK, **source))
+        if item.damaged > 0:
+            moves.append(post_move(level=level, quantity=item.damaged,
+                                   reason=MoveReason.RETURN_DAMAGED, **source))
+            moves.append(post_move(level=level, quantity=-item.damaged,
+                                   reason=MoveReason.WRITE_OFF, note="damaged return", **source))
+    return moves

@@ -20,7 +20,7 @@ from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.events.services import record_event
-from wms_sales.finance.services import InvoiceLineData, issue_invoice
+from wms_sales.finance.services import PricedLineData, issue_invoice
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import IssueRequest, issue_reserved
 from wms_sales.inventory.services import parse_quantity
@@ -111,7 +111,7 @@ def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: d
 
 
 def _locked_outbound(outbound_id: int) -> Outbound:
-    outbound = Outbound.objects.select_for_update(of=("self",)).filter(pk=outbound_id).first()
+    outbound = Outbound.objects.select_for_update().filter(pk=outbound_id).first()
     if outbound is None:
         raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
     return outbound
@@ -141,7 +141,7 @@ def post_outbound(*, actor: Any, outbound_id: int,
                                order_line.discount_percent, order_line.tax_rate_percent)
         line.net_amount, line.tax_amount, line.total_amount = (amounts.net, amounts.tax,
                                                                amounts.total)
-        invoice_lines.append(InvoiceLineData(
+        invoice_lines.append(PricedLineData(
             sku=order_line.product.sku, description=order_line.product.name,
             unit=order_line.product.unit, quantity=line.quantity,
             unit_price=order_line.unit_price, discount_percent=order_line.discount_percent,

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from wms_sales.common.errors import NotFound
+
+from .models import SalesReturn
+
+
+def return_list(*, status: str | None = None, order_id: int | None = None,
+                customer_id: int | None = None, number: str = "",
+                date_from: date | None = None, date_to: date | None = None
+                ) -> QuerySet[SalesReturn]:
+    qs = SalesReturn.objects.select_related("order__customer", "credit_note", "requested_by",
+                                            "reviewed_by", "received_by", "warehouse")
+    if status:
+        qs = qs.filter(status=status)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    if customer_id:
+        qs = qs.filter(order__customer_id=customer_id)
+    if number:
+        qs = qs.filter(number__icontains=number.strip())
+    if date_from:
+        qs = qs.filter(requested_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(requested_at__date__lte=date_to)
+    return qs.order_by("-id")
+
+
+def return_detail(return_id: int) -> SalesReturn:
+    sales_return = (return_list().prefetch_related("lines__order_line__product",
+                                                   "lines__order_line__warehouse")
+                    .filter(pk=return_id).first())
+    if sales_return is None:
+        raise NotFound(f"Return {return_id} does not exist.", code="return_not_found")
+    return sales_return
