@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "wms_sales.orders",
     "wms_sales.outbound",
     "wms_sales.returns",
+    "wms_sales.reports",
     "wms_sales.onboarding",
     "wms_sales.web",
 ]

@@ -195,7 +195,8 @@ def _record(order: SalesOrder, event: str, *, actor: Any, from_status: str = "",
     if lines is None:
         lines = list(order.lines.select_related("product", "warehouse"))
     record_event(event_type=f"order.{event}", aggregate_type="sales_order",
-                 aggregate_id=order.pk, payload=_event_payload(order, lines, reason))
+                 aggregate_id=order.pk,
+                 payload={**_event_payload(order, lines, reason), "from_status": from_status})
 
 
 def _event_payload(order: SalesOrder, lines: Sequence[SalesOrderLine],

@@ -1,0 +1,85 @@
+"""Daily aggregates the reports read instead of scanning documents (DESIGN.md §5).
+
+One row per (local day, dimension, key), at the grains a report needs: the whole business
+(``all``, key 0), per customer, per product, per warehouse and per salesperson. A single
+day × customer × product × warehouse grain would be nearly as large as the order lines; these
+stay at thousands of rows for a 90-day dashboard. They are changed by in-transaction event
+handlers (``handlers.py``) in the same transaction as each posting, and can be recomputed
+from the documents (``wms-sales rebuild-aggregates``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wms_sales.catalog.models import QUANTITY
+from wms_sales.customers.models import MONEY
+
+
+class Dimension(models.TextChoices):
+    ALL = "all", _("All")
+    CUSTOMER = "customer", _("Customer")
+    PRODUCT = "product", _("Product")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    SALESPERSON = "salesperson", _("Salesperson")
+
+
+# Order-level counters exist at these grains only; a product or warehouse has lines, not
+# orders (an order of 1,000 lines would otherwise touch 1,000 rows at every transition).
+ORDER_DIMENSIONS = (Dimension.ALL, Dimension.CUSTOMER, Dimension.SALESPERSON)
+
+COUNT_MEASURES = (
+    "orders_entered",  # by entry day
+    "status_pending", "status_approved", "status_shipping", "status_completed",
+    "status_rejected", "status_cancelled",  # current status of the orders entered that day
+    "orders_approved",  # by approval day
+    "orders_completed",  # by completion day
+    "completion_days",  # sum of days from approval to completion, by completion day
+)
+AMOUNT_MEASURES = (
+    "ordered_amount",  # gross value approved, by approval day
+    "shipped_net", "shipped_gross",  # posted outbounds = sales amount = invoiced
+    "returned_net", "returned_gross",  # received returns, at credit-note value
+    "paid_amount",  # payments received (refunds negative)
+)
+QUANTITY_MEASURES = ("shipped_quantity", "returned_quantity")
+MEASURES = COUNT_MEASURES + AMOUNT_MEASURES + QUANTITY_MEASURES
+
+
+class SalesFact(models.Model):
+    day = models.DateField()
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.BigIntegerField(help_text="id of the customer/product/warehouse/user; 0")
+    locals().update({name: models.IntegerField(default=0) for name in COUNT_MEASURES})
+    locals().update({name: models.DecimalField(**MONEY, default=Decimal(0))
+                     for name in AMOUNT_MEASURES})
+    locals().update({name: models.DecimalField(**QUANTITY, default=Decimal(0))
+                     for name in QUANTITY_MEASURES})
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "dimension", "key"],
+                                               name="one_sales_fact_per_day_dimension_key")]
+        indexes = [models.Index(fields=["dimension", "day", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}:{self.key}"
+
+
+class ReturnReasonFact(models.Model):
+    """Received return quantities and values per day, product and reason."""
+
+    day = models.DateField()
+    product_id = models.BigIntegerField()
+    reason = models.CharField(max_length=20)
+    returned_quantity = models.DecimalField(**QUANTITY, default=Decimal(0))
+    returned_gross = models.DecimalField(**MONEY, default=Decimal(0))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "product_id", "reason"],
+                                               name="one_reason_fact_per_day_product_reason")]
+        indexes = [models.Index(fields=["day", "product_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_id} {self.reason}"
