@@ -3,6 +3,9 @@ transaction that records its event, so a posting and its statistics commit toget
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
+
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -20,97 +23,98 @@ ORDER_EVENTS = ("order.created", "order.approved", "order.rejected", "order.canc
                 "order.closed", "order.shipping", "order.completed")
 
 
-def _order_keys(order: SalesOrder) -> dict[str, int | None]:
-    return {Dimension.CUSTOMER: order.customer_id, Dimension.SALESPERSON: order.created_by_id}
+def order_rows(order_id: int, customer_id: int, salesperson_id: int | None,
+               total: Decimal, line_totals: list[tuple[int, int, Decimal]]
+               ) -> list[tuple[str, int, Decimal]]:
+    """Every aggregate row an order counts in, with the order value it contributes there:
+    the whole order for all/customer/salesperson, its lines' value per product/warehouse."""
+    per_product: dict[int, Decimal] = defaultdict(Decimal)
+    per_warehouse: dict[int, Decimal] = defaultdict(Decimal)
+    for product_id, warehouse_id, line_total in line_totals:
+        per_product[product_id] += line_total
+        per_warehouse[warehouse_id] += line_total
+    return [(Dimension.ALL, 0, total), (Dimension.CUSTOMER, customer_id, total),
+            (Dimension.SALESPERSON, salesperson_id or 0, total),
+            *((Dimension.PRODUCT, k, v) for k, v in per_product.items()),
+            *((Dimension.WAREHOUSE, k, v) for k, v in per_warehouse.items())]
 
 
-def order_transition_deltas(deltas, order: SalesOrder, from_status: str, to_status: str,
-                            now) -> None:
-    """Counters of one status change: the entry-day status mix, approvals, completions."""
-    keys = _order_keys(order)
-    entry_day = timezone.localdate(order.created_at)
-    moves = {f"status_{to_status}": 1}
-    if from_status:
-        moves[f"status_{from_status}"] = -1
-    else:
-        moves["orders_entered"] = 1
-    aggregates.spread(deltas, entry_day, keys, moves)
-    today = timezone.localdate(now)
-    if to_status == OrderStatus.APPROVED:
-        aggregates.spread(deltas, today, keys, {"orders_approved": 1,
-                                                "ordered_amount": order.total_amount})
-        lines = (order.lines.values("product_id", "warehouse_id")
-                 .annotate(total=Sum("total_amount")))
-        for line in lines:
-            for dimension in (Dimension.PRODUCT, Dimension.WAREHOUSE):
-                key = line[f"{dimension}_id"]
-                deltas[(today, dimension, key)]["ordered_amount"] += line["total"]
-    if to_status == OrderStatus.COMPLETED and order.reviewed_at:
-        days = (today - timezone.localdate(order.reviewed_at)).days
-        aggregates.spread(deltas, today, keys, {"orders_completed": 1, "completion_days": days})
+def add_order_change(deltas: aggregates.Deltas, rows, *, entry_day, from_status: str,
+                     to_status: str, day, approved_day=None) -> None:
+    """The counters of one status change of an order (``from_status`` empty: entered)."""
+    for dimension, key, value in rows:
+        entry = deltas[(entry_day, dimension, key)]
+        entry[f"status_{to_status}"] += 1
+        if from_status:
+            entry[f"status_{from_status}"] -= 1
+        else:
+            entry["orders_entered"] += 1
+        if to_status == OrderStatus.APPROVED:
+            deltas[(day, dimension, key)]["orders_approved"] += 1
+            deltas[(day, dimension, key)]["ordered_amount"] += value
+        elif to_status == OrderStatus.COMPLETED and approved_day is not None:
+            deltas[(day, dimension, key)]["orders_completed"] += 1
+            deltas[(day, dimension, key)]["completion_days"] += (day - approved_day).days
 
 
 @subscribe(*ORDER_EVENTS)
 def on_order_transition(event: OutboxEvent) -> None:
     order = SalesOrder.objects.get(pk=event.aggregate_id)
+    line_totals = list(order.lines.values("product_id", "warehouse_id")
+                       .annotate(total=Sum("total_amount"))
+                       .values_list("product_id", "warehouse_id", "total"))
     deltas = aggregates.new_deltas()
-    order_transition_deltas(deltas, order, event.payload.get("from_status", ""),
-                            event.payload["status"], event.created_at)
+    add_order_change(
+        deltas, order_rows(order.pk, order.customer_id, order.created_by_id,
+                           order.total_amount, line_totals),
+        entry_day=timezone.localdate(order.created_at),
+        from_status=event.payload.get("from_status", ""), to_status=event.payload["status"],
+        day=timezone.localdate(event.created_at),
+        approved_day=timezone.localdate(order.reviewed_at) if order.reviewed_at else None)
     aggregates.apply(deltas)
 
 
-def shipment_deltas(deltas, outbound: Outbound) -> None:
-    day = timezone.localdate(outbound.shipped_at)
-    order = outbound.order
-    for line in outbound.lines.select_related("order_line"):
-        aggregates.spread(deltas, day, {**_order_keys(order),
-                                        Dimension.PRODUCT: line.order_line.product_id,
-                                        Dimension.WAREHOUSE: outbound.warehouse_id},
-                          {"shipped_quantity": line.quantity, "shipped_net": line.net_amount,
-                           "shipped_gross": line.total_amount})
+def _document_keys(order: SalesOrder, product_id: int, warehouse_id: int) -> dict:
+    return {Dimension.CUSTOMER: order.customer_id, Dimension.SALESPERSON: order.created_by_id,
+            Dimension.PRODUCT: product_id, Dimension.WAREHOUSE: warehouse_id}
 
 
 @subscribe("outbound.posted")
 def on_outbound_posted(event: OutboxEvent) -> None:
+    outbound = Outbound.objects.select_related("order").get(pk=event.aggregate_id)
+    day = timezone.localdate(outbound.shipped_at)
     deltas = aggregates.new_deltas()
-    shipment_deltas(deltas, Outbound.objects.select_related("order").get(pk=event.aggregate_id))
+    for line in outbound.lines.select_related("order_line"):
+        aggregates.spread(deltas, day, _document_keys(outbound.order, line.order_line.product_id,
+                                                      outbound.warehouse_id),
+                          {"shipped_quantity": line.quantity, "shipped_net": line.net_amount,
+                           "shipped_gross": line.total_amount})
     aggregates.apply(deltas)
-
-
-def return_deltas(deltas, sales_return: SalesReturn) -> list[tuple]:
-    day = timezone.localdate(sales_return.received_at)
-    order = sales_return.order
-    reasons = []
-    for line in sales_return.lines.select_related("order_line"):
-        quantity = line.received_good + line.received_damaged
-        if not quantity:
-            continue
-        aggregates.spread(deltas, day, {**_order_keys(order),
-                                        Dimension.PRODUCT: line.order_line.product_id,
-                                        Dimension.WAREHOUSE: line.order_line.warehouse_id},
-                          {"returned_quantity": quantity, "returned_net": line.net_amount,
-                           "returned_gross": line.total_amount})
-        reasons.append((day, line.order_line.product_id, line.reason, quantity,
-                        line.total_amount))
-    return reasons
 
 
 @subscribe("return.received")
 def on_return_received(event: OutboxEvent) -> None:
-    deltas = aggregates.new_deltas()
-    reasons = return_deltas(deltas, SalesReturn.objects.select_related("order")
-                            .get(pk=event.aggregate_id))
+    sales_return = SalesReturn.objects.select_related("order").get(pk=event.aggregate_id)
+    day = timezone.localdate(sales_return.received_at)
+    deltas, reasons = aggregates.new_deltas(), []
+    for line in sales_return.lines.select_related("order_line"):
+        quantity = line.received_good + line.received_damaged
+        if not quantity:
+            continue
+        product_id = line.order_line.product_id
+        aggregates.spread(deltas, day, _document_keys(sales_return.order, product_id,
+                                                      line.order_line.warehouse_id),
+                          {"returned_quantity": quantity, "returned_net": line.net_amount,
+                           "returned_gross": line.total_amount})
+        reasons.append((day, product_id, line.reason, quantity, line.total_amount))
     aggregates.apply(deltas)
     aggregates.apply_reasons(reasons)
 
 
-def payment_deltas(deltas, payment: Payment) -> None:
-    aggregates.spread(deltas, payment.received_on, {Dimension.CUSTOMER: payment.customer_id},
-                      {"paid_amount": payment.amount})
-
-
 @subscribe("payment.recorded", "payment.refunded")
 def on_payment(event: OutboxEvent) -> None:
+    payment = Payment.objects.get(pk=event.aggregate_id)
     deltas = aggregates.new_deltas()
-    payment_deltas(deltas, Payment.objects.get(pk=event.aggregate_id))
+    aggregates.spread(deltas, payment.received_on, {Dimension.CUSTOMER: payment.customer_id},
+                      {"paid_amount": payment.amount})
     aggregates.apply(deltas)

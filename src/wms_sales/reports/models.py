@@ -26,10 +26,8 @@ class Dimension(models.TextChoices):
     SALESPERSON = "salesperson", _("Salesperson")
 
 
-# Order-level counters exist at these grains only; a product or warehouse has lines, not
-# orders (an order of 1,000 lines would otherwise touch 1,000 rows at every transition).
-ORDER_DIMENSIONS = (Dimension.ALL, Dimension.CUSTOMER, Dimension.SALESPERSON)
-
+# At the product and warehouse grains an order counts once per product (warehouse) it
+# contains, and its ordered amount is the value of those lines.
 COUNT_MEASURES = (
     "orders_entered",  # by entry day
     "status_pending", "status_approved", "status_shipping", "status_completed",
