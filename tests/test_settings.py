@@ -9,7 +9,7 @@ os.environ.setdefault("WMS_DATA_DIR", tempfile.mkdtemp(prefix="wms-sales-test-")
 # themselves (fixtures, assertions) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from wms_sales.settings import *  # noqa: E402, F403
+from wms_sales.settings import *  # noqa: F403
 
 # Fast hashing: tests create many users; production keeps Django's default hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

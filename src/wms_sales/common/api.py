@@ -23,8 +23,18 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
-# Session auth (with CSRF on unsafe methods) lets the web UI call the same API.
-API_AUTH = [BearerTokenAuth(), SessionAuth()]
+class WebSessionAuth(SessionAuth):
+    """The web UI's login session, with CSRF on unsafe methods. Without a session cookie there
+    is nothing to forge, so a request with neither token nor session gets 401, not a CSRF 403."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+# Session auth lets the web UI call the same API.
+API_AUTH = [BearerTokenAuth(), WebSessionAuth()]
 
 
 def require_perm(*perms: str) -> Callable:

@@ -31,12 +31,14 @@ def is_retryable(exc: BaseException) -> bool:
 
 def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
     """Run ``func`` in its own transaction, again (bounded) after a deadlock or serialization
-    failure. Inside an outer transaction it just joins it: only the outermost level can retry."""
+    failure. Inside an outer transaction it runs in a savepoint (only the outermost level can
+    retry), so a failed call leaves nothing behind even when the caller goes on."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs) -> T:
         if connection.in_atomic_block:
-            return func(*args, **kwargs)
+            with transaction.atomic():  # a savepoint: a failure undoes this call's writes only
+                return func(*args, **kwargs)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with transaction.atomic():

@@ -7,6 +7,7 @@ unique index and then gets the stored response; a failed call stores nothing."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Schema, Status
+from ninja.responses import NinjaJSONEncoder
 
 from .db import retry_transaction
 from .errors import Conflict, ValidationFailed
@@ -43,8 +45,8 @@ def idempotent(response_schema: type[Schema]) -> Callable:
                 result = view(request, *args, **kwargs)
                 status, value = ((result.status_code, result.value)
                                  if isinstance(result, Status) else (200, result))
-                body = (response_schema.model_validate(value, from_attributes=True)
-                        .model_dump(mode="json") if value is not None else None)
+                body = (_as_json(response_schema.model_validate(value, from_attributes=True))
+                        if value is not None else None)
                 if claim is not None:
                     claim.status_code, claim.response_body = status, body
                     claim.save(update_fields=["status_code", "response_body"])
@@ -55,6 +57,12 @@ def idempotent(response_schema: type[Schema]) -> Callable:
         return wrapper
 
     return decorator
+
+
+def _as_json(model: Schema) -> Any:
+    # Encoded as ninja encodes every other response (e.g. datetimes to the millisecond), so
+    # a POST's answer and a later GET of the same document agree.
+    return json.loads(json.dumps(model.model_dump(), cls=NinjaJSONEncoder))
 
 
 def _json_response(status: int, body: Any) -> HttpResponse:

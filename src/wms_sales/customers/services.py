@@ -152,14 +152,14 @@ def update_address(*, actor: Any, customer_id: int, address_id: int,
                    **changes: Any) -> CustomerAddress:
     customer = _locked_customer(customer_id)
     address = _address_of(customer, address_id)
+    if changes.get("is_default") is False and address.is_default:
+        raise ValidationFailed({"is_default": "Choose another default address instead."})
     for name, value in changes.items():
         if name in ADDRESS_FIELDS and value is not None:
             setattr(address, name, value)
     full_clean_or_422(address, exclude=["customer"])
     if changes.get("is_default"):
         customer.addresses.exclude(pk=address.pk).filter(is_default=True).update(is_default=False)
-    elif changes.get("is_default") is False and address.is_default:
-        raise ValidationFailed({"is_default": "Choose another default address instead."})
     address.save()
     Customer.objects.filter(pk=customer.pk).update(updated_by=actor)
     return address

@@ -1,0 +1,56 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils.translation.reloader import translation_file_changed
+from playwright.sync_api import Page, expect
+
+from wms_sales.accounts.services import create_user
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PASSWORD = "pw-12345678"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # Playwright cannot download its own browser here; Debian's chromium is installed.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+            "viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The .mo files are build output (gitignored); compile them so the suite runs standalone,
+    then drop any catalogue an earlier test already loaded without them."""
+    call_command("compiletranslations", verbosity=0)
+    translation_file_changed(sender=None, file_path=Path("django.mo"))
+
+
+@pytest.fixture
+def login(page: Page, live_server, transactional_db):
+    """login(role) creates a user with that role and signs in through the login page."""
+
+    def sign_in(role: str, username: str | None = None) -> Page:
+        username = username or f"{role}-ui"
+        create_user(username=username, role=role, password=PASSWORD)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.locator("form[action='/login/'] button[type=submit]").click()
+        expect(page.locator(".who")).to_have_text(username)
+        return page
+
+    return sign_in
