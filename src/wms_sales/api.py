@@ -16,6 +16,7 @@ from wms_sales.finance.api import router as finance_router
 from wms_sales.inventory.api import stock_router, warehouses_router
 from wms_sales.orders.api import router as orders_router
 from wms_sales.outbound.api import router as outbounds_router
+from wms_sales.reports.api import router as reports_router
 from wms_sales.returns.api import router as returns_router
 
 api = NinjaAPI(
@@ -93,4 +94,5 @@ api.add_router("/stock", stock_router)
 api.add_router("/orders", orders_router)
 api.add_router("/outbounds", outbounds_router)
 api.add_router("/returns", returns_router)
+api.add_router("/reports", reports_router)
 api.add_router("", finance_router)

@@ -188,3 +188,14 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 
 # The company name printed on delivery notes and invoices.
 WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")
+
+# Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
+# invalidated when the aggregates change; without Redis nothing is cached (a per-process
+# cache could serve one process's stale figures after another process's posting).
+REDIS_URL = os.environ.get("WMS_REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reports": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                 "LOCATION": REDIS_URL, "KEY_PREFIX": "wms-sales", "TIMEOUT": 3600}
+                if REDIS_URL else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+}

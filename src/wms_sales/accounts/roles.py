@@ -17,6 +17,7 @@ _READ_MASTER = [
     "orders.view_salesorder",
     "outbound.view_outbound",
     "returns.view_salesreturn",
+    "reports.view_reports",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

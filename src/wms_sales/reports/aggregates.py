@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from . import cache
 from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact
 
 FactKey = tuple[date, str, int]
@@ -60,6 +61,7 @@ def apply(deltas: Deltas) -> None:
     rows = [[day, dimension, key, *(changed[(day, dimension, key)].get(m, 0) for m in MEASURES)]
             for day, dimension, key in sorted(changed)]
     _upsert(SalesFact._meta.db_table, ["day", "dimension", "key"], list(MEASURES), rows)
+    cache.invalidate()
 
 
 def apply_reasons(deltas: Iterable[tuple[date, int, str, Decimal, Decimal]]) -> None:

@@ -57,6 +57,7 @@ class SalesFact(models.Model):
                      for name in QUANTITY_MEASURES})
 
     class Meta:
+        permissions = [("view_reports", "Can view sales statistics")]
         constraints = [models.UniqueConstraint(fields=["day", "dimension", "key"],
                                                name="one_sales_fact_per_day_dimension_key")]
         indexes = [models.Index(fields=["dimension", "day", "key"])]

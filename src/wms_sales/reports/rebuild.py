@@ -86,7 +86,7 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def _order_deltas(deltas: aggregates.Deltas, filters: Filters) -> None:
+def _order_deltas(deltas: aggregates.Deltas, filters: Filters, only_all: bool) -> None:
     orders = SalesOrder.objects.filter(filters.orders(""))
     if filters.product_id or filters.warehouse_id:
         orders = orders.filter(pk__in=SalesOrderLine.objects.filter(filters.lines(""))
@@ -112,8 +112,8 @@ def _order_deltas(deltas: aggregates.Deltas, filters: Filters) -> None:
             if filters.product_id or filters.warehouse_id:
                 total = sum((t for _, _, t in lines), Decimal(0))
             rows = order_rows(pk, customer, salesperson, total, lines)
-            if filters.by_document:
-                rows = rows[:1]  # the filtered subset is reported as one "all" series
+            if only_all:
+                rows = rows[:1]
             approved_day = None
             for from_status, to_status, at in history[pk]:
                 if to_status == OrderStatus.APPROVED:
@@ -123,8 +123,7 @@ def _order_deltas(deltas: aggregates.Deltas, filters: Filters) -> None:
                                  approved_day=approved_day)
 
 
-def _document_rows(deltas, reasons, filters: Filters) -> None:
-    only_all = filters.by_document
+def _document_rows(deltas, reasons, filters: Filters, only_all: bool) -> None:
     shipped = _in_window(OutboundLine.objects.filter(
         Q(outbound__status=OutboundStatus.POSTED) & filters.orders("outbound__order__")
         & filters.lines("order_line__")), "outbound__shipped_at", filters)
@@ -165,13 +164,14 @@ def _document_rows(deltas, reasons, filters: Filters) -> None:
         aggregates.spread(deltas, received_on, keys, {"paid_amount": amount})
 
 
-def document_deltas(filters: Filters | None = None) -> tuple[aggregates.Deltas, list[tuple]]:
-    """The aggregate rows implied by the documents (all grains, or with document filters a
-    single ``all`` series of the matching documents)."""
+def document_deltas(filters: Filters | None = None, *, only_all: bool = False
+                    ) -> tuple[aggregates.Deltas, list[tuple]]:
+    """The aggregate rows implied by the documents matching ``filters``: every grain, or
+    with ``only_all`` just the ``all`` series (e.g. one customer's figures)."""
     filters = filters or Filters()
     deltas, reasons = aggregates.new_deltas(), []
-    _order_deltas(deltas, filters)
-    _document_rows(deltas, reasons, filters)
+    _order_deltas(deltas, filters, only_all)
+    _document_rows(deltas, reasons, filters, only_all)
     return deltas, reasons
 
 
