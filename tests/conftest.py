@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from wms_sales.accounts.services import create_user, issue_token
@@ -15,7 +16,8 @@ class ApiClient:
     """Calls /api/v1 with a bearer token and decodes JSON answers."""
 
     def __init__(self, token: str | None) -> None:
-        self.client = Client()
+        # CSRF is enforced as for any real client: only a session may need it, never a token.
+        self.client = Client(enforce_csrf_checks=True)
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def request(self, method: str, path: str, body=None, headers=None, **params):
@@ -42,6 +44,20 @@ class ApiClient:
 
     def delete(self, path, **kw):
         return self.request("delete", path, **kw)
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """Assert the API's error shape and return its ``error`` object."""
+    assert response.status_code == status, response.content
+    error = response.json_body["error"]
+    assert error["code"] == code, error
+    assert error["message"]
+    return error
+
+
+def error_fields(response) -> set[str]:
+    """The fields a 422 names in ``details.fields``."""
+    return set(assert_error(response, 422, "validation_error")["details"]["fields"])
 
 
 def make_api(role: str, username: str | None = None) -> ApiClient:
@@ -79,6 +95,13 @@ def anonymous_api(db) -> ApiClient:
     return ApiClient(None)
 
 
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    if request.node.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
+        pytest.skip(f"needs PostgreSQL (real row locks across connections), "
+                    f"this run uses {connection.vendor}")
+
+
 @pytest.fixture
 def product(db):
     from wms_sales.catalog.services import create_product
@@ -99,3 +122,20 @@ def second_warehouse(db):
     from wms_sales.inventory.services import create_warehouse
 
     return create_warehouse(actor=None, code="WH-BJ", name="北京仓")
+
+
+@pytest.fixture
+def precise_product(db):
+    """A product counted in hundredths (quantity_precision=2)."""
+    from wms_sales.catalog.services import create_product
+
+    return create_product(actor=None, sku="CABLE-M", name="电缆 Cable (m)", unit="m",
+                          list_price=Decimal("3.20"), quantity_precision=2)
+
+
+def receive(product, warehouse, quantity, **kwargs):
+    """Book stock in through the service; returns the StockMove."""
+    from wms_sales.inventory.services import record_stock_change
+
+    return record_stock_change(actor=None, product_id=product.pk, warehouse_id=warehouse.pk,
+                               quantity=quantity, **kwargs)
