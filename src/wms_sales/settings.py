@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "wms_sales.outbound",
     "wms_sales.returns",
     "wms_sales.reports",
+    "wms_sales.demo",
     "wms_sales.onboarding",
     "wms_sales.web",
 ]

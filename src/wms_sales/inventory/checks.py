@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 
 from .models import Reservation, StockLevel
-from .selectors import ledger_totals
+from .selectors import QUANTUM, ledger_totals
 
 
 def stock_violations() -> Iterator[str]:
@@ -31,7 +32,9 @@ def reservation_violations() -> Iterator[str]:
     held = {(r["product_id"], r["warehouse_id"]): r["total"] for r in Reservation.objects
             .values("product_id", "warehouse_id").annotate(total=Sum("quantity"))}
     for level in StockLevel.objects.select_related("product", "warehouse").iterator():
-        total = held.pop((level.product_id, level.warehouse_id), 0) or 0
+        # SQLite sums decimals as floats: round to the stored places before comparing.
+        total = Decimal(held.pop((level.product_id, level.warehouse_id), 0) or 0).quantize(
+            QUANTUM)
         if total != level.reserved:
             yield (f"stock level {level.product.sku}@{level.warehouse.code}: reserved="
                    f"{level.reserved} but open reservations sum to {total}")

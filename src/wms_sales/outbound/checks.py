@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from wms_sales.common.money import to_cents
 from wms_sales.finance.models import Invoice
+from wms_sales.inventory.selectors import QUANTUM
 from wms_sales.orders.models import SalesOrderLine
 
 from .models import Outbound, OutboundLine, OutboundStatus
@@ -21,7 +23,7 @@ def shipped_violations() -> Iterator[str]:
     lines = SalesOrderLine.objects.select_related("order").only(
         "id", "line_no", "shipped_quantity", "order__number")
     for line in lines.iterator():
-        expected = posted.get(line.pk) or Decimal(0)
+        expected = Decimal(posted.get(line.pk) or 0).quantize(QUANTUM)
         if line.shipped_quantity != expected:
             yield (f"order {line.order.number} line {line.line_no}: shipped="
                    f"{line.shipped_quantity} but posted outbounds shipped {expected}")
@@ -38,8 +40,8 @@ def invoice_violations() -> Iterator[str]:
         value = values.get(outbound.pk, {"net": 0, "tax": 0, "total": 0})
         if invoice is None:
             yield f"posted outbound {outbound.number} has no invoice"
-        elif (invoice.net_amount, invoice.tax_amount, invoice.total_amount) != (
-                value["net"], value["tax"], value["total"]):
+        elif (invoice.net_amount, invoice.tax_amount, invoice.total_amount) != tuple(
+                to_cents(Decimal(value[k] or 0)) for k in ("net", "tax", "total")):
             yield (f"invoice {invoice.number}: {invoice.net_amount}+{invoice.tax_amount}="
                    f"{invoice.total_amount} but outbound {outbound.number} shipped "
                    f"{value['net']}+{value['tax']}={value['total']}")

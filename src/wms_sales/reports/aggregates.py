@@ -34,6 +34,9 @@ def spread(deltas: Deltas, day: date, keys: Mapping[str, int | None],
 
 def _upsert(table: str, key_columns: list[str], columns: list[str],
             rows: list[list]) -> None:
+    if connection.vendor == "postgresql" and len(rows) > BATCH:
+        _upsert_by_copy(table, key_columns, columns, rows)
+        return
     placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + len(columns))) + ")"
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in key_columns + columns)
@@ -51,6 +54,25 @@ def _upsert(table: str, key_columns: list[str], columns: list[str],
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {quote(table)} ({names}) VALUES {values} {conflict}",
                            [v for row in chunk for v in row])
+
+
+def _upsert_by_copy(table: str, key_columns: list[str], columns: list[str],
+                    rows: list[list]) -> None:
+    """Bulk path (history loads, rebuilds): COPY into a scratch table, then one upsert."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in key_columns + columns)
+    updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}"
+                        for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE upsert_rows ON COMMIT DROP AS "
+                       f"SELECT {names} FROM {quote(table)} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY upsert_rows ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM upsert_rows "
+                       f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) "
+                       f"DO UPDATE SET {updates}")
+        cursor.execute("DROP TABLE upsert_rows")
 
 
 def apply(deltas: Deltas) -> None:

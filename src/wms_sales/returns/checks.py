@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db.models import F, Sum
 
+from wms_sales.common.money import to_cents
 from wms_sales.finance.models import CreditNote
+from wms_sales.inventory.selectors import QUANTUM
 from wms_sales.orders.models import SalesOrderLine
 
 from .models import ReturnLine, ReturnStatus, SalesReturn
@@ -22,7 +24,7 @@ def returned_violations() -> Iterator[str]:
     lines = SalesOrderLine.objects.select_related("order").only(
         "id", "line_no", "returned_quantity", "order__number")
     for line in lines.iterator():
-        expected = received.get(line.pk) or Decimal(0)
+        expected = Decimal(received.get(line.pk) or 0).quantize(QUANTUM)
         if line.returned_quantity != expected:
             yield (f"order {line.order.number} line {line.line_no}: returned="
                    f"{line.returned_quantity} but received returns took back {expected}")
@@ -36,7 +38,7 @@ def credit_note_violations() -> Iterator[str]:
     notes = {note.source_id: note for note in CreditNote.objects.filter(source_type="return")}
     for sales_return in SalesReturn.objects.filter(status=ReturnStatus.RECEIVED):
         note = notes.pop(sales_return.pk, None)
-        value = values.get(sales_return.pk) or Decimal(0)
+        value = to_cents(Decimal(values.get(sales_return.pk) or 0))
         if note is None:
             yield f"received return {sales_return.number} has no credit note"
         elif note.total_amount != value:
