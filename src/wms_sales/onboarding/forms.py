@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from .files import FORMATS, FileProblem, file_format
+from .kinds import Kind
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What to import"))
+    file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(
+        attrs={"accept": ",".join(f".{fmt}" for fmt in FORMATS)}))
+    dry_run = forms.BooleanField(label=_("Only check the file, import nothing (dry run)"),
+                                 required=False)
+
+    def __init__(self, *args: Any, kinds: Iterable[Kind], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind.name, kind.label) for kind in kinds]
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        try:
+            file_format(upload.name)
+        except FileProblem as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return upload
