@@ -1,10 +1,14 @@
 """The production settings, with the environment a test run needs filled in when unset."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("WMS_SECRET_KEY", "test-only-secret-key-not-for-production")
-os.environ.setdefault("WMS_DATA_DIR", tempfile.mkdtemp(prefix="wms-sales-test-"))
+if "WMS_DATA_DIR" not in os.environ:
+    os.environ["WMS_DATA_DIR"] = tempfile.mkdtemp(prefix="wms-sales-test-")
+    atexit.register(shutil.rmtree, os.environ["WMS_DATA_DIR"], ignore_errors=True)
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # themselves (fixtures, assertions) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
