@@ -93,8 +93,9 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
     errors: dict[str, list[str]] = {}
     for index, allocation in enumerate(allocations):
         amount = Decimal(str(allocation.get("amount", 0)))
-        if amount <= 0:
-            errors.setdefault(f"allocations[{index}].amount", []).append("Must be positive.")
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            errors.setdefault(f"allocations[{index}].amount", []).append(
+                "Must be a positive amount with at most 2 decimals.")
         wanted[allocation.get("invoice_id")] = wanted.get(allocation.get("invoice_id"),
                                                           Decimal(0)) + amount
     invoices = {inv.pk: inv for inv in Invoice.objects.select_for_update()

@@ -381,8 +381,11 @@ def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal
                     document_ref: str) -> list[SalesOrderLine]:
     """Add shipped quantities to a locked order's lines and move the order to ``shipping``,
     or to ``completed`` once nothing is left open. Returns the changed lines."""
+    # The product is prefetched, not joined: a join would lock its row FOR UPDATE too, and
+    # every stock move's foreign-key check waits on that row (a deadlock with the levels).
     lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
-             .select_related("product").filter(order=order, pk__in=list(shipped)).order_by("pk")}
+             .prefetch_related("product").filter(order=order, pk__in=list(shipped))
+             .order_by("pk")}
     too_much = [{"order_line_id": line_id, "line_no": lines[line_id].line_no,
                  "quantity": str(qty), "open": str(lines[line_id].open_quantity)}
                 for line_id, qty in shipped.items()
@@ -393,6 +396,9 @@ def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal
     for line_id, quantity in shipped.items():
         lines[line_id].shipped_quantity += quantity
     SalesOrderLine.objects.bulk_update(lines.values(), ["shipped_quantity"], batch_size=500)
+    if order.return_status == ReturnStatus.FULL:  # more shipped than has come back
+        order.return_status = ReturnStatus.PARTIAL
+        order.save(update_fields=["return_status", "updated_at"])
     nothing_open = not any(line.open_quantity > 0 for line in order.lines.all())
     target = OrderStatus.COMPLETED if nothing_open else OrderStatus.SHIPPING
     if target != order.status:
@@ -423,8 +429,8 @@ def record_return(*, actor: Any, order: SalesOrder, returned: dict[int, Decimal]
                   document_ref: str) -> list[SalesOrderLine]:
     """Add returned quantities to a locked order's lines and update its return status."""
     lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
-             .select_related("product").filter(order=order, pk__in=list(returned))
-             .order_by("pk")}
+             .prefetch_related("product").filter(order=order, pk__in=list(returned))
+             .order_by("pk")}  # prefetched, not joined: see record_shipment
     too_much = [{"order_line_id": line_id, "returned": str(qty),
                  "returnable": str(lines[line_id].shipped_quantity
                                    - lines[line_id].returned_quantity)}

@@ -65,6 +65,8 @@ def create_outbound(*, actor: Any, order_id: int, warehouse_id: int,
         if not wanted:
             raise ValidationFailed({"lines": f"Order {order.number} has nothing left to ship "
                                              f"from {warehouse.code}."})
+    elif not lines:
+        raise ValidationFailed({"lines": "An outbound needs at least one line."})
     else:
         wanted = _validated_lines(lines, order_lines, free, warehouse)
     outbound = Outbound.objects.create(
@@ -150,6 +152,8 @@ def post_outbound(*, actor: Any, outbound_id: int,
     OutboundLine.objects.bulk_update(lines, ["net_amount", "tax_amount", "total_amount"],
                                      batch_size=500)
     shipped_at = shipped_at or timezone.now()
+    if timezone.is_naive(shipped_at):  # e.g. "2025-03-01T07:00" from the API: local time
+        shipped_at = timezone.make_aware(shipped_at)
     outbound.invoice = issue_invoice(
         actor=actor, customer=order.customer, source_type="outbound", source_id=outbound.pk,
         source_ref=outbound.number, order_ref=order.number,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import connection
 
 from . import cache
-from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact
+from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactMonth
 
 FactKey = tuple[date, str, int]
 Deltas = dict[FactKey, dict[str, Decimal | int]]
@@ -80,9 +80,15 @@ def apply(deltas: Deltas) -> None:
     changed = {key: row for key, row in deltas.items() if any(row.values())}
     if not changed:
         return
-    rows = [[day, dimension, key, *(changed[(day, dimension, key)].get(m, 0) for m in MEASURES)]
-            for day, dimension, key in sorted(changed)]
-    _upsert(SalesFact._meta.db_table, ["day", "dimension", "key"], list(MEASURES), rows)
+    monthly: Deltas = new_deltas()
+    for (day, dimension, key), row in changed.items():
+        month = monthly[(day.replace(day=1), dimension, key)]
+        for name, value in row.items():
+            month[name] += value
+    for model, period, deltas_at in ((SalesFact, "day", changed),
+                                     (SalesFactMonth, "month", monthly)):
+        rows = [[*at, *(deltas_at[at].get(m, 0) for m in MEASURES)] for at in sorted(deltas_at)]
+        _upsert(model._meta.db_table, [period, "dimension", "key"], list(MEASURES), rows)
     cache.invalidate()
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.db import transaction
+from django.utils.translation import get_language
 
 T = TypeVar("T")
 GENERATION_KEY = "reports:generation"
@@ -48,7 +49,9 @@ def cached(name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
             current = generation()
             if not current:
                 return func(*args, **kwargs)
-            digest = hashlib.sha256(repr((args, sorted(kwargs.items()))).encode()).hexdigest()
+            # The language is part of the key: answers carry translated labels.
+            digest = hashlib.sha256(repr((get_language(), args, sorted(kwargs.items())))
+                                    .encode()).hexdigest()
             key = f"reports:{name}:{current}:{digest}"
             try:
                 hit = _cache().get(key)

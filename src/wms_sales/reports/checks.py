@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .rebuild import differences, document_deltas
+from .rebuild import differences, document_deltas, month_differences
 
 
 def aggregate_violations() -> Iterator[str]:
@@ -13,4 +13,10 @@ def aggregate_violations() -> Iterator[str]:
         yield f"report aggregate {line}"
 
 
-CHECKS = [("report aggregates equal the documents", aggregate_violations)]
+def month_violations() -> Iterator[str]:
+    for line in month_differences():
+        yield f"report aggregate {line}"
+
+
+CHECKS = [("report aggregates equal the documents", aggregate_violations),
+          ("monthly aggregates equal their days", month_violations)]

@@ -46,15 +46,22 @@ QUANTITY_MEASURES = ("shipped_quantity", "returned_quantity")
 MEASURES = COUNT_MEASURES + AMOUNT_MEASURES + QUANTITY_MEASURES
 
 
-class SalesFact(models.Model):
-    day = models.DateField()
-    dimension = models.CharField(max_length=12, choices=Dimension.choices)
-    key = models.BigIntegerField(help_text="id of the customer/product/warehouse/user; 0")
+class FactMeasures(models.Model):
+    # One column per measure; the lists above name them for the code that sums them.
     locals().update({name: models.IntegerField(default=0) for name in COUNT_MEASURES})
     locals().update({name: models.DecimalField(**MONEY, default=Decimal(0))
                      for name in AMOUNT_MEASURES})
     locals().update({name: models.DecimalField(**QUANTITY, default=Decimal(0))
                      for name in QUANTITY_MEASURES})
+
+    class Meta:
+        abstract = True
+
+
+class SalesFact(FactMeasures):
+    day = models.DateField()
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.BigIntegerField(help_text="id of the customer/product/warehouse/user; 0")
 
     class Meta:
         permissions = [("view_reports", "Can view sales statistics")]
@@ -64,6 +71,23 @@ class SalesFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}:{self.key}"
+
+
+class SalesFactMonth(FactMeasures):
+    """The same measures summed per calendar month: a ranking over 90 days reads the whole
+    months here and only the days at both ends from ``SalesFact``."""
+
+    month = models.DateField(help_text="the first day of the month")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "dimension", "key"],
+                                               name="one_sales_fact_per_month_dimension_key")]
+        indexes = [models.Index(fields=["dimension", "month", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dimension}:{self.key}"
 
 
 class ReturnReasonFact(models.Model):

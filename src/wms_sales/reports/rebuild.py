@@ -23,7 +23,7 @@ from wms_sales.returns.models import ReturnLine, ReturnStatus
 
 from . import aggregates
 from .handlers import add_order_change, order_rows
-from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact
+from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactMonth
 
 CHUNK = 20_000
 
@@ -197,12 +197,32 @@ def differences(deltas: aggregates.Deltas) -> list[str]:
     return found
 
 
+def month_differences() -> list[str]:
+    """Month rows that are not the sum of their days."""
+    from django.db.models.functions import TruncMonth
+
+    by_day = {(row.pop("month"), row.pop("dimension"), row.pop("key")): row for row in
+              SalesFact.objects.annotate(month=TruncMonth("day"))
+              .values("month", "dimension", "key")
+              .annotate(**{m: Sum(m) for m in MEASURES}).order_by()}
+    found = []
+    for row in SalesFactMonth.objects.values("month", "dimension", "key", *MEASURES):
+        at = (row.pop("month"), row.pop("dimension"), row.pop("key"))
+        days = by_day.pop(at, dict.fromkeys(MEASURES, 0))
+        if any(Decimal(row[m]) != Decimal(days[m] or 0) for m in MEASURES):
+            found.append(f"month {at[0]:%Y-%m} {at[1]}:{at[2]} differs from its days")
+    found += [f"month {at[0]:%Y-%m} {at[1]}:{at[2]} missing" for at, days in by_day.items()
+              if any(days.values())]
+    return found
+
+
 @transaction.atomic
 def rebuild() -> list[str]:
     """Recompute, report the drift, and replace the stored aggregates."""
     deltas, reasons = document_deltas()
     found = differences(deltas)
     SalesFact.objects.all().delete()
+    SalesFactMonth.objects.all().delete()
     ReturnReasonFact.objects.all().delete()
     aggregates.apply(deltas)
     aggregates.apply_reasons(reasons)

@@ -4,7 +4,7 @@ of filters that no grain holds is answered from the matching documents instead."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,12 +16,11 @@ from wms_sales.catalog.models import Product
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import to_cents
 from wms_sales.customers.models import Customer
-from wms_sales.finance.models import Invoice, InvoiceStatus
 from wms_sales.inventory.models import Warehouse
 from wms_sales.returns.models import ReturnReason
 
 from . import cache
-from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact
+from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactMonth
 from .rebuild import Filters, document_deltas
 
 STATUSES = ("pending", "approved", "shipping", "completed", "rejected", "cancelled")
@@ -113,15 +112,17 @@ def measures(total: dict[str, Any]) -> dict[str, Any]:
 
 
 def outstanding(filters: Filters) -> Decimal | None:
-    """Open receivables now (invoiced, not yet paid or credited); per customer or in all."""
+    """Receivables now — invoiced − credited − paid, the customer balance of finance — per
+    customer or in all, summed from the monthly aggregates (a few dozen rows)."""
     if filters.product_id or filters.warehouse_id or filters.salesperson_id:
         return None  # receivables belong to customers only
-    invoices = Invoice.objects.exclude(status=InvoiceStatus.PAID)
-    if filters.customer_id:
-        invoices = invoices.filter(customer_id=filters.customer_id)
-    sums = invoices.aggregate(total=Sum("total_amount"), paid=Sum("paid_amount"),
-                              credited=Sum("credited_amount"))
-    return to_cents((sums["total"] or 0) - (sums["paid"] or 0) - (sums["credited"] or 0))
+    dimension, key = ((Dimension.CUSTOMER, filters.customer_id) if filters.customer_id
+                      else (Dimension.ALL, 0))
+    sums = SalesFactMonth.objects.filter(dimension=dimension, key=key).aggregate(
+        invoiced=Sum("shipped_gross"), credited=Sum("returned_gross"), paid=Sum("paid_amount"))
+    zero = Decimal(0)  # no rows at all: the sums are None
+    return to_cents((sums["invoiced"] or zero) - (sums["credited"] or zero)
+                    - (sums["paid"] or zero))
 
 
 @cache.cached("summary")
@@ -177,8 +178,63 @@ def names(dimension: str, keys: Iterable[int]) -> dict[int, tuple[str, str]]:
     return {pk: (code, name) for pk, code, name in rows}
 
 
-def _per_key(filters: Filters, dimension: str) -> dict[int, dict[str, Any]]:
-    """Summed measures per key of ``dimension`` over the range, within the filters."""
+def _pieces(filters: Filters) -> tuple[list[date], list[tuple[date, date, int]]]:
+    """The range as whole months (monthly rows) plus day ranges with a sign (daily rows).
+
+    A month the range only partly covers is read from whichever side has fewer days: the
+    days inside it (+), or the month row less the days outside it (−) — for a range ending
+    today the days outside are mostly still to come, so they cost nothing."""
+    months: list[date] = []
+    days: list[tuple[date, date, int]] = []
+    month = filters.date_from.replace(day=1)
+    while month <= filters.date_to:
+        following = _next_month(month)
+        lo, hi = max(month, filters.date_from), min(following - timedelta(days=1),
+                                                    filters.date_to)
+        inside = (hi - lo).days + 1
+        if inside == (following - month).days:
+            months.append(month)
+        elif inside <= (following - month).days - inside:
+            days.append((lo, hi, 1))
+        else:
+            months.append(month)
+            if lo > month:
+                days.append((month, lo - timedelta(days=1), -1))
+            if hi < following - timedelta(days=1):
+                days.append((hi + timedelta(days=1), following - timedelta(days=1), -1))
+        month = following
+    return months, days
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _summed(filters: Filters, dimension: str, fields: Sequence[str], *, key: int | None = None,
+            keys: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
+    """``fields`` summed per key of ``dimension`` over the range, from the aggregates."""
+    months, day_ranges = _pieces(filters)
+    parts = [(SalesFact.objects.filter(dimension=dimension, day__range=(lo, hi)), sign)
+             for lo, hi, sign in day_ranges]
+    if months:
+        parts.append((SalesFactMonth.objects.filter(dimension=dimension, month__in=months), 1))
+    result: dict[int, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(fields, 0))
+    for rows, sign in parts:
+        if key:
+            rows = rows.filter(key=key)
+        if keys is not None:
+            rows = rows.filter(key__in=keys)
+        for row in rows.values("key").annotate(**{f: Sum(f) for f in fields}).order_by():
+            totals = result[row.pop("key")]
+            for name in fields:
+                totals[name] += sign * (row[name] or 0)
+    return result
+
+
+def _per_key(filters: Filters, dimension: str, rank_by: str, limit: int
+             ) -> list[tuple[int, dict[str, Any]]]:
+    """The ``limit`` keys of ``dimension`` with the most ``rank_by`` in the range, within
+    the filters, each with all its summed measures."""
     others = {name: getattr(filters, name) for name, dim in FILTER_DIMENSIONS.items()
               if dim != dimension and getattr(filters, name)}
     own = next((getattr(filters, name) for name, dim in FILTER_DIMENSIONS.items()
@@ -189,13 +245,14 @@ def _per_key(filters: Filters, dimension: str) -> dict[int, dict[str, Any]]:
         for (day, dim, key), row in deltas.items():
             if dim == dimension and filters.date_from <= day <= filters.date_to:
                 per_key[key].append(row)
-        return {key: _total(rows) for key, rows in per_key.items()}
-    rows = SalesFact.objects.filter(dimension=dimension,
-                                    day__range=(filters.date_from, filters.date_to))
-    if own:
-        rows = rows.filter(key=own)
-    summed = rows.values("key").annotate(**{name: Sum(name) for name in MEASURES})
-    return {row.pop("key"): row for row in summed}
+        totals = {key: _total(rows) for key, rows in per_key.items()}
+    else:
+        # Rank on one column first, then read every measure of the winners only.
+        ranks = _summed(filters, dimension, [rank_by], key=own)
+        best = sorted(ranks, key=lambda k: (-Decimal(ranks[k][rank_by]), k))[:limit]
+        totals = _summed(filters, dimension, MEASURES, keys=best)
+    ranked = sorted(totals.items(), key=lambda item: (-Decimal(item[1][rank_by] or 0), item[0]))
+    return ranked[:limit]
 
 
 @cache.cached("top")
@@ -206,9 +263,7 @@ def top(filters: Filters, dimension: str, limit: int = 10) -> list[dict[str, Any
                                              "salesperson."})
     if not 1 <= limit <= 100:
         raise ValidationFailed({"limit": "Between 1 and 100."})
-    per_key = _per_key(filters, dimension)
-    ranked = sorted(per_key.items(), key=lambda item: (-Decimal(item[1]["shipped_gross"] or 0),
-                                                       item[0]))[:limit]
+    ranked = _per_key(filters, dimension, "shipped_gross", limit)
     labels = names(dimension, [key for key, _ in ranked])
     return [{"key": key, "code": labels.get(key, ("", ""))[0],
              "name": labels.get(key, ("", ""))[1], **measures(total)}
@@ -218,10 +273,9 @@ def top(filters: Filters, dimension: str, limit: int = 10) -> list[dict[str, Any
 @cache.cached("returns")
 def returns(filters: Filters, limit: int = 10) -> list[dict[str, Any]]:
     """Most returned products: returned value and quantity, return rate, main reasons."""
-    per_product = _per_key(filters, Dimension.PRODUCT)
-    ranked = sorted(((key, total) for key, total in per_product.items()
-                     if total["returned_quantity"]),
-                    key=lambda item: (-Decimal(item[1]["returned_gross"]), item[0]))[:limit]
+    ranked = [(key, total) for key, total
+              in _per_key(filters, Dimension.PRODUCT, "returned_gross", limit)
+              if total["returned_quantity"]]
     keys = [key for key, _ in ranked]
     reasons: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     if filters.by_document and _grain(filters) != (Dimension.PRODUCT, filters.product_id):

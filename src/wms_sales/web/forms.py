@@ -190,6 +190,10 @@ class StockFilterForm(FilterForm):
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        # <input type="date"> speaks ISO whatever the language (zh-hans formats 2030/01/05).
+        super().__init__(attrs, format="%Y-%m-%d")
+
 
 class LedgerFilterForm(FilterForm):
     product = forms.ModelChoiceField(label=_("Product"), required=False,
@@ -204,11 +208,7 @@ class LedgerFilterForm(FilterForm):
                             help_text=_("Inclusive."))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and until < since:
-            self.add_error("until", _("The end date is before the start date."))
-        return cleaned
+        return check_date_range(self, super().clean(), "since", "until")
 
     def filters(self) -> dict[str, Any]:
         result = super().filters()
@@ -218,6 +218,14 @@ class LedgerFilterForm(FilterForm):
         if "until" in result:
             result["until"] = _start_of(result["until"] + timedelta(days=1))
         return result
+
+
+def check_date_range(form: forms.Form, cleaned: dict[str, Any], start: str,
+                     end: str) -> dict[str, Any]:
+    """Refuse a date range that ends before it starts (on the end field)."""
+    if cleaned.get(start) and cleaned.get(end) and cleaned[end] < cleaned[start]:
+        form.add_error(end, _("The end date is before the start date."))
+    return cleaned
 
 
 def _start_of(day: date) -> datetime:

@@ -1,15 +1,29 @@
-"""Reads shaped for the UI screens that combine several areas (the home page)."""
+"""Reads shaped for the UI screens that combine several areas (the home page, the order
+page, the customer's account), built from the apps' selectors."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from wms_sales.catalog.selectors import product_list
 from wms_sales.customers.models import CustomerStatus
 from wms_sales.customers.selectors import customer_list
-from wms_sales.inventory.models import StockLevel
+from wms_sales.finance import selectors as finance_selectors
+from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus
+from wms_sales.inventory.models import StockLevel, Warehouse
 from wms_sales.inventory.selectors import stock_levels, warehouse_list
+from wms_sales.orders import selectors as order_selectors
+from wms_sales.orders.models import OPEN_STATUSES, OrderTransition, SalesOrder
+from wms_sales.orders.services import RETURNABLE_STATUSES
+from wms_sales.outbound.models import Outbound
+from wms_sales.outbound.selectors import outbound_list
+from wms_sales.outbound.services import drafted_quantities
+from wms_sales.returns.models import SalesReturn
+from wms_sales.returns.selectors import return_list
+from wms_sales.returns.services import returnable_quantities
 
 # There is no per-product reorder point yet; one threshold flags what needs attention.
 LOW_STOCK_AT = Decimal("10")
@@ -36,3 +50,72 @@ def dashboard(*, low_stock_at: Decimal = LOW_STOCK_AT, limit: int = 10) -> Dashb
         low_stock_count=low.count(),
         low_stock=list(low.order_by("available_qty", "product__sku", "warehouse__code")[:limit]),
     )
+
+
+# --- the order page ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderPage:
+    order: SalesOrder  # from order_detail: ``line_list`` with ``reserved_quantity``
+    history: list[OrderTransition]
+    outbounds: list[Outbound]
+    invoices: list[Invoice]  # raised by the order's posted outbounds
+    returns: list[SalesReturn]
+    exposure: dict[str, Decimal]  # the customer's credit exposure, see credit_exposure
+    credit_headroom: Decimal | None  # credit limit − exposure; None: no limit
+    ship_from: list[Warehouse]  # warehouses with quantities not yet on an outbound
+    can_return: bool  # shipped and something is still returnable
+
+
+def order_page(order_id: int) -> OrderPage:
+    order = order_selectors.order_detail(order_id)
+    outbounds = list(outbound_list(order_id=order_id))
+    ship_from: dict[int, Warehouse] = {}
+    if order.status in OPEN_STATUSES:
+        drafted = drafted_quantities(order_id)
+        ship_from = {line.warehouse_id: line.warehouse for line in order.line_list
+                     if line.open_quantity - drafted.get(line.pk, Decimal(0)) > 0}
+    exposure = order_selectors.credit_exposure(order.customer_id)
+    limit = order.customer.credit_limit
+    return OrderPage(
+        order=order, history=list(order_selectors.order_history(order_id)),
+        outbounds=outbounds, invoices=[o.invoice for o in outbounds if o.invoice_id],
+        returns=list(return_list(order_id=order_id)), exposure=exposure,
+        credit_headroom=None if limit is None else limit - exposure["total"],
+        ship_from=sorted(ship_from.values(), key=lambda warehouse: warehouse.code),
+        can_return=order.status in RETURNABLE_STATUSES
+        and any(quantity > 0 for quantity in returnable_quantities(order_id).values()))
+
+
+# --- receivables -------------------------------------------------------------------------
+
+def open_invoices(customer_id: int) -> QuerySet[Invoice]:
+    """A customer's invoices with something left to pay, oldest due first."""
+    return (finance_selectors.invoice_list(customer_id=customer_id)
+            .exclude(status=InvoiceStatus.PAID).order_by("due_date", "id"))
+
+
+@dataclass(frozen=True)
+class CustomerAccount:
+    """What the customer page shows beside the master data; None/empty where the user may
+    not see it."""
+
+    balance: dict[str, Decimal] | None
+    aging: dict[str, Decimal] | None
+    open_invoices: list[Invoice]
+    credit_notes: list[CreditNote]
+    orders: list[SalesOrder]
+    order_count: int
+
+
+def customer_account(customer_id: int, *, invoices: bool, credit_notes: bool, orders: bool,
+                     limit: int = 20) -> CustomerAccount:
+    order_rows = order_selectors.order_list(customer_id=customer_id) if orders else None
+    return CustomerAccount(
+        balance=finance_selectors.customer_balance(customer_id) if invoices else None,
+        aging=finance_selectors.aging(customer_id=customer_id) if invoices else None,
+        open_invoices=list(open_invoices(customer_id)) if invoices else [],
+        credit_notes=(list(finance_selectors.credit_note_list(customer_id=customer_id)[:limit])
+                      if credit_notes else []),
+        orders=list(order_rows[:limit]) if order_rows is not None else [],
+        order_count=order_rows.count() if order_rows is not None else 0)

@@ -1,12 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_finance, views_orders, views_outbound, views_reports, views_returns
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # Managers land on the statistics; the overview stays one click away.
+    path("", views_reports.home, name="home"),
+    path("overview/", views.home, name="overview"),
+    path("statistics/", views_reports.dashboard, name="dashboard"),
+    path("statistics/<slug:report>.<slug:fmt>", views_reports.report_export,
+         name="report_export"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", views.customer_list, name="customer_list"),
@@ -32,4 +37,49 @@ urlpatterns = [
     path("stock/receive/", views.stock_change, name="stock_change"),
     path("stock/count/", views.stock_count, name="stock_count"),
     path("stock/ledger/", views.ledger, name="ledger"),
+    # sales orders
+    path("orders/", views_orders.order_list, name="order_list"),
+    path("orders/new/", views_orders.order_create, name="order_create"),
+    path("orders/price/", views_orders.order_price, name="order_price"),
+    path("orders/products/", views_orders.order_product_options,
+         name="order_product_options"),
+    path("orders/addresses/", views_orders.order_addresses, name="order_addresses"),
+    path("orders/<int:pk>/", views_orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", views_orders.order_edit, name="order_edit"),
+    path("orders/<int:pk>/approve/", views_orders.order_approve, name="order_approve"),
+    path("orders/<int:pk>/reject/", views_orders.order_reject, name="order_reject"),
+    path("orders/<int:pk>/cancel/", views_orders.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/close/", views_orders.order_close, name="order_close"),
+    path("orders/<int:pk>/ship/<int:warehouse_id>/", views_outbound.outbound_create,
+         name="outbound_create"),
+    path("orders/<int:pk>/return/", views_returns.return_create, name="return_create"),
+    # outbound
+    path("outbound/", views_outbound.outbound_queue, name="outbound_queue"),
+    path("outbound/all/", views_outbound.outbound_list, name="outbound_list"),
+    path("outbound/<int:pk>/", views_outbound.outbound_detail, name="outbound_detail"),
+    path("outbound/<int:pk>/post/", views_outbound.outbound_post, name="outbound_post"),
+    path("outbound/<int:pk>/cancel/", views_outbound.outbound_cancel, name="outbound_cancel"),
+    path("outbound/<int:pk>/delivery-note/", views_outbound.delivery_note,
+         name="delivery_note"),
+    path("outbound/<int:pk>/delivery-note.pdf", views_outbound.delivery_note_pdf,
+         name="delivery_note_pdf"),
+    # returns
+    path("returns/", views_returns.return_list, name="return_list"),
+    path("returns/<int:pk>/", views_returns.return_detail, name="return_detail"),
+    path("returns/<int:pk>/approve/", views_returns.return_approve, name="return_approve"),
+    path("returns/<int:pk>/reject/", views_returns.return_reject, name="return_reject"),
+    path("returns/<int:pk>/receive/", views_returns.return_receive, name="return_receive"),
+    # receivables
+    path("invoices/", views_finance.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", views_finance.invoice_detail, name="invoice_detail"),
+    path("payments/", views_finance.payment_list, name="payment_list"),
+    path("payments/new/", views_finance.payment_create, name="payment_create"),
+    path("payments/allocations/", views_finance.payment_allocations,
+         name="payment_allocations"),
+    path("credit-notes/", views_finance.credit_note_list, name="credit_note_list"),
+    path("credit-notes/<int:pk>/", views_finance.credit_note_detail, name="credit_note_detail"),
+    path("credit-notes/<int:pk>/apply/", views_finance.credit_note_apply,
+         name="credit_note_apply"),
+    path("credit-notes/<int:pk>/refund/", views_finance.credit_note_refund,
+         name="credit_note_refund"),
 ]

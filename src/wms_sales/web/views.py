@@ -86,6 +86,10 @@ def _customer_page(request: HttpRequest, customer: Customer, *,
         "customer": customer, "form": form, "can_edit": can_edit,
         "address_form": address_form or NewAddressForm(prefix="address"),
         "can_deactivate": can_edit and customer.status != CustomerStatus.INACTIVE,
+        "account": selectors.customer_account(
+            customer.pk, invoices=user.has_perm("finance.view_invoice"),
+            credit_notes=user.has_perm("finance.view_creditnote"),
+            orders=user.has_perm("orders.view_salesorder")),
     })
 
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import pgettext_lazy
+
+from wms_sales.web.helpers import STATUS_LABELS
 
 register = template.Library()
 
@@ -25,3 +30,39 @@ def nav_item(context: dict[str, Any], target: str, label: str,
     section = section or target.split(":")[-1]
     return {"href": reverse(target), "label": label,
             "current": bool(current) and current.startswith(section)}
+
+
+# Where a model's status label reads wrong on its own document: the credit note's "open"
+# shares its word with the invoice's ("unpaid"), but a credit note is unused, not unpaid.
+BADGE_LABELS = {("CreditNote", "open"): pgettext_lazy("credit note status", "Open")}
+
+
+@register.simple_tag
+def status_badge(document: Any, field: str = "status") -> str:
+    """A document's status as a colored badge (the color comes from the value's CSS class)."""
+    value = getattr(document, field)
+    label = (BADGE_LABELS.get((type(document).__name__, value))
+             or getattr(document, f"get_{field}_display")())
+    return format_html('<span class="badge status-{}">{}</span>', value, label)
+
+
+@register.filter
+def qty(value: Any, product: Any) -> str:
+    """A quantity with the decimal places its product allows."""
+    if value is None or value == "":
+        return ""
+    return floatformat(value, product.quantity_precision)
+
+
+@register.filter
+def money(value: Any) -> str:
+    """An amount with two decimals and digit grouping."""
+    if value is None or value == "":
+        return ""
+    return floatformat(value, "2g")
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """The translated label of any document status value (history rows store the value)."""
+    return str(STATUS_LABELS.get(value, value)) if value else ""
