@@ -109,8 +109,11 @@ def database_config() -> dict:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'wms-sales.sqlite3'}"
-    max_age = int(os.environ.get("WMS_DB_CONN_MAX_AGE", "0"))
-    config = dj_database_url.parse(url, conn_max_age=max_age)
+    # Server databases keep connections for a minute (checked before reuse): opening one per
+    # request costs more than many queries. SQLite files are opened per request.
+    default_age = "0" if url.startswith("sqlite") else "60"
+    max_age = int(os.environ.get("WMS_DB_CONN_MAX_AGE", default_age))
+    config = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age > 0)
     engine = config["ENGINE"]
     if engine.endswith("sqlite3"):
         # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at

@@ -6,6 +6,7 @@ Lock order, everywhere: the order row, then the customer row, then stock levels 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -224,7 +225,9 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     warehouse = _resolve_warehouse(header.get("warehouse_id"))
     built = _build_lines(lines, warehouse)
     order_date = order_date or timezone.localdate()
-    order = SalesOrder(number=document_number("SO", order_date), customer=customer,
+    # The number is taken last: its series row stays locked until commit, and every new
+    # order of the day needs it.
+    order = SalesOrder(number=f"~{uuid.uuid4().hex}", customer=customer,
                        order_date=order_date, warehouse=warehouse, created_by=_user(actor),
                        requested_delivery_date=header.get("requested_delivery_date"),
                        note=header.get("note") or "")
@@ -234,6 +237,8 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     for line in built:
         line.order = order
     SalesOrderLine.objects.bulk_create(built, batch_size=500)
+    order.number = document_number("SO", order_date)
+    order.save(update_fields=["number"])
     _record(order, "created", actor=actor)
     return order
 

@@ -1,8 +1,8 @@
 """Outbound (出库单) use cases. Posting is one transaction: stock issued from the reservation,
 order lines shipped, order status moved, invoice raised, events written.
 
-Lock order: the outbound row, the order row, the order lines, then stock levels by
-(product, warehouse) — the same order the order review uses after its order row."""
+Lock order: the outbound row, the order row, stock levels by (product, warehouse), then the
+order lines and the rows every posting shares (number series, report aggregates) last."""
 
 from __future__ import annotations
 
@@ -126,19 +126,15 @@ def post_outbound(*, actor: Any, outbound_id: int,
     check_transition(outbound.status, OutboundStatus.POSTED)
     order = lock_for_shipping(outbound.order_id)
     lines = list(outbound.lines.select_related("order_line__product"))
-    order_lines = record_shipment(actor=actor, order=order,
-                                  shipped={line.order_line_id: line.quantity for line in lines},
-                                  document_ref=outbound.number)
     issue_reserved(source_type=RESERVATION_SOURCE, actor=actor, document_type="outbound",
                    document_id=outbound.pk, document_ref=outbound.number,
                    requests=[IssueRequest(source_id=line.order_line_id,
                                           product_id=line.order_line.product_id,
                                           warehouse_id=outbound.warehouse_id,
                                           quantity=line.quantity) for line in lines])
-    by_id = {line.pk: line for line in order_lines}
     invoice_lines = []
-    for line in lines:
-        order_line = by_id[line.order_line_id]
+    for line in lines:  # the order row is locked: its lines' prices cannot change meanwhile
+        order_line = line.order_line
         amounts = line_amounts(line.quantity, order_line.unit_price,
                                order_line.discount_percent, order_line.tax_rate_percent)
         line.net_amount, line.tax_amount, line.total_amount = (amounts.net, amounts.tax,
@@ -154,10 +150,15 @@ def post_outbound(*, actor: Any, outbound_id: int,
     shipped_at = shipped_at or timezone.now()
     if timezone.is_naive(shipped_at):  # e.g. "2025-03-01T07:00" from the API: local time
         shipped_at = timezone.make_aware(shipped_at)
+    # Rows every posting shares (the invoice number series, the order's status counters in
+    # the report aggregates) come last, so concurrent postings hold them only briefly.
     outbound.invoice = issue_invoice(
         actor=actor, customer=order.customer, source_type="outbound", source_id=outbound.pk,
         source_ref=outbound.number, order_ref=order.number,
         issue_date=timezone.localdate(shipped_at), lines=invoice_lines)
+    record_shipment(actor=actor, order=order,
+                    shipped={line.order_line_id: line.quantity for line in lines},
+                    document_ref=outbound.number)
     outbound.status, outbound.shipped_at, outbound.posted_by = (OutboundStatus.POSTED,
                                                                 shipped_at, _user(actor))
     outbound.save(update_fields=["status", "shipped_at", "posted_by", "invoice"])
