@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.orders.api import OrderLineItemOut
 
 from . import delivery_note, selectors, services
 from .models import OutboundStatus
@@ -37,33 +38,7 @@ class CancelIn(Schema):
     reason: str = ""
 
 
-class OutboundLineOut(Schema):
-    id: int
-    order_line_id: int
-    line_no: int
-    sku: str
-    product_name: str
-    unit: str
-    quantity: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
-
-    @staticmethod
-    def resolve_line_no(obj) -> int:
-        return obj.order_line.line_no
-
-    @staticmethod
-    def resolve_sku(obj) -> str:
-        return obj.order_line.product.sku
-
-    @staticmethod
-    def resolve_product_name(obj) -> str:
-        return obj.order_line.product.name
-
-    @staticmethod
-    def resolve_unit(obj) -> str:
-        return obj.order_line.product.unit
+OutboundLineOut = OrderLineItemOut
 
 
 class OutboundSummaryOut(Schema):

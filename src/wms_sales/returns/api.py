@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.orders.api import OrderLineItemOut
 
 from . import selectors, services
 from .models import Condition, ReturnReason, ReturnStatus
@@ -43,33 +44,12 @@ class ReceiveIn(Schema):
     lines: list[ReceivedLineIn] | None = None  # default: all, in the expected condition
 
 
-class ReturnLineOut(Schema):
-    id: int
-    order_line_id: int
-    line_no: int
-    sku: str
-    product_name: str
-    quantity: Decimal
+class ReturnLineOut(OrderLineItemOut):
     expected_condition: str
     reason: str
     reason_text: str
     received_good: Decimal
     received_damaged: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
-
-    @staticmethod
-    def resolve_line_no(obj) -> int:
-        return obj.order_line.line_no
-
-    @staticmethod
-    def resolve_sku(obj) -> str:
-        return obj.order_line.product.sku
-
-    @staticmethod
-    def resolve_product_name(obj) -> str:
-        return obj.order_line.product.name
 
 
 class ReturnOut(Schema):
