@@ -246,3 +246,11 @@ def test_invoice_list_filters(finance_api, sales_api, customer, invoices, params
     response = sales_api.get("invoices", customer_id=customer.pk, **params)
     names = {inv.pk: name for name, inv in invoices.items()}
     assert [names[i["id"]] for i in response.json_body["items"]] == expected
+def test_a_refund_is_a_negative_payment_on_account(finance_api, db):
+    from wms_sales.customers.services import create_customer
+    c = create_customer(actor=None, name="退款客户")
+    r = finance_api.post("payments", {"customer_id": c.pk, "amount": "-5.00", "method": "cash"})
+    assert r.status_code == 201, r.json_body
+    assert finance_api.get(f"customers/{c.pk}/balance").json_body["balance"] == "5.00"
+    r = finance_api.post("payments", {"customer_id": c.pk, "amount": "-5.00", "allocations": [{"invoice_id": 1, "amount": "1"}]})
+    assert r.status_code == 422

@@ -89,6 +89,8 @@ def refresh_status(invoice: Invoice) -> None:
 def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
               already_allocated: Decimal) -> None:
     """Allocate parts of a payment to open invoices of its customer (validated as a whole)."""
+    if not allocations:
+        return  # unallocated money on account, or a refund paid out
     wanted: dict[int, Decimal] = {}
     errors: dict[str, list[str]] = {}
     for index, allocation in enumerate(allocations):

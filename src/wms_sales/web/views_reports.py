@@ -91,8 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                   "value": _shown(summary[key], kind)} for key, label, kind, hint in KPIS],
         "top_products": _rated(tops["product"], "return_rate_value"),
         "top_customers": _rated(tops["customer"], "return_rate_value"),
-        "returned": [{**row, "reasons": _reasons(row["reasons"])}
-                     for row in _rated(returned, "return_rate_quantity")],
+        "returned": _rated(returned, "return_rate_quantity"),
         "charts": _charts(summary, trend, tops, returned, granularity),
         "downloads": _downloads(query),
         "ranges": [(str(days), _("Last %(days)s days") % {"days": days})
@@ -111,15 +110,6 @@ def _shown(value: Any, kind: str) -> Any:
 
 def _rated(rows: list[dict[str, Any]], rate: str) -> list[dict[str, Any]]:
     return [{**row, "return_rate_percent": _shown(row[rate], "percent")} for row in rows]
-
-
-def _reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # Labelled here in the page's language: a cached report may carry another one's.
-    return [{**item, "label": _reason_label(item["reason"])} for item in reasons]
-
-
-def _reason_label(reason: str) -> str:
-    return str(ReturnReason(reason).label) if reason in ReturnReason.values else reason
 
 
 # --- charts --------------------------------------------------------------------------------
@@ -156,8 +146,10 @@ def _charts(summary: dict[str, Any], trend: list[dict[str, Any]],
             granularity: str) -> dict[str, Any]:
     periods = [period_label(point["period"], granularity) for point in trend]
     axis = str(GRANULARITY_LABELS[granularity])
-    reasons = [reason for reason in ReturnReason.values
-               if any(item["reason"] == reason for row in returned for item in row["reasons"])]
+    # One bar segment per reason that occurs, in the reasons' own order.
+    found = {item["reason"]: item["label"] for row in returned for item in row["reasons"]}
+    order = {reason: n for n, reason in enumerate(ReturnReason.values)}
+    reasons = sorted(found, key=lambda reason: order.get(reason, len(order)))
     return {
         "sales": {"type": "line", "labels": periods, "x_title": axis, "y_title": _("Amount"),
                   "datasets": [
@@ -183,7 +175,7 @@ def _charts(summary: dict[str, Any], trend: list[dict[str, Any]],
         "returns": {"type": "bar", "horizontal": True, "stacked": True,
                     "x_title": _("Quantity returned"),
                     "labels": [f"{row['code']} {row['name']}".strip() for row in returned],
-                    "datasets": [{"label": _reason_label(reason),
+                    "datasets": [{"label": found[reason],
                                   "data": [_number(next((item["quantity"] for item in row["reasons"]
                                                          if item["reason"] == reason), 0))
                                            for row in returned]}

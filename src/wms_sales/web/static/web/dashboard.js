@@ -3,6 +3,7 @@
 (function () {
   "use strict";
 
+  var REDUCED_MOTION = window.matchMedia("(prefers-reduced-motion: reduce)");
   var PALETTE = ["#1f6feb", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#17a2b8",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
@@ -39,7 +40,7 @@
     var options = {
       responsive: true,
       maintainAspectRatio: false,
-      animation: { duration: 300 },
+      animation: REDUCED_MOTION.matches ? false : { duration: 300 },
       plugins: {
         legend: { display: spec.type === "doughnut" || datasets.length > 1, position: "bottom" },
         tooltip: { callbacks: { label: function (item) {
