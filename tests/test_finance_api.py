@@ -252,5 +252,6 @@ def test_a_refund_is_a_negative_payment_on_account(finance_api, db):
     r = finance_api.post("payments", {"customer_id": c.pk, "amount": "-5.00", "method": "cash"})
     assert r.status_code == 201, r.json_body
     assert finance_api.get(f"customers/{c.pk}/balance").json_body["balance"] == "5.00"
-    r = finance_api.post("payments", {"customer_id": c.pk, "amount": "-5.00", "allocations": [{"invoice_id": 1, "amount": "1"}]})
+    r = finance_api.post("payments", {"customer_id": c.pk, "amount": "-5.00",
+                                      "allocations": [{"invoice_id": 1, "amount": "1"}]})
     assert r.status_code == 422
