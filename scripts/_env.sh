@@ -20,3 +20,15 @@ ensure_venv() {  # $1: pip extras, e.g. "[test]" or ""
   fi
   export PATH="$VENV/bin:$PATH"
 }
+
+ensure_system_packages() {  # Pango for PDF delivery notes, CJK fonts for Chinese in them
+  if ! "$VENV/bin/python" -c 'import weasyprint' >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "==> installing Pango and CJK fonts (Debian packages) for PDF delivery notes"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null
+    else
+      echo "==> note: PDF delivery notes need libpango-1.0-0, libpangoft2-1.0-0 and fonts-noto-cjk"
+    fi
+  fi
+}
