@@ -24,27 +24,35 @@ class InvoiceStatus(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
-class Invoice(models.Model):
-    number = models.CharField(_("invoice number"), max_length=40, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices",
-                                 verbose_name=_("customer"))
-    # The document that raised it (an outbound); finance does not depend on document apps.
+class MoneyDocument(models.Model):
+    """What invoices and credit notes share: the document that raised them (an outbound, a
+    return — by reference: finance does not depend on document apps), amounts, audit."""
+
     source_type = models.CharField(max_length=30)
     source_id = models.BigIntegerField()
     source_ref = models.CharField(_("source document"), max_length=40)
     order_ref = models.CharField(_("order number"), max_length=40, blank=True)
     issue_date = models.DateField(_("issue date"))
-    due_date = models.DateField(_("due date"))
     net_amount = models.DecimalField(_("net amount"), **MONEY)
     tax_amount = models.DecimalField(_("tax"), **MONEY)
     total_amount = models.DecimalField(_("total"), **MONEY)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Invoice(MoneyDocument):
+    number = models.CharField(_("invoice number"), max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices",
+                                 verbose_name=_("customer"))
+    due_date = models.DateField(_("due date"))
     paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal(0))
     credited_amount = models.DecimalField(_("credited"), **MONEY, default=Decimal(0))
     status = models.CharField(_("status"), max_length=16, choices=InvoiceStatus.choices,
                               default=InvoiceStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
@@ -109,28 +117,17 @@ class CreditNoteStatus(models.TextChoices):
     USED = "used", _("Used")
 
 
-class CreditNote(models.Model):
+class CreditNote(MoneyDocument):
     """红字发票/贷项通知单: money owed back to the customer, raised by a received return.
     It lowers the balance at once; it is then applied to invoices or refunded."""
 
     number = models.CharField(_("credit note number"), max_length=40, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT,
                                  related_name="credit_notes", verbose_name=_("customer"))
-    source_type = models.CharField(max_length=30)
-    source_id = models.BigIntegerField()
-    source_ref = models.CharField(_("source document"), max_length=40)
-    order_ref = models.CharField(_("order number"), max_length=40, blank=True)
-    issue_date = models.DateField(_("issue date"))
-    net_amount = models.DecimalField(_("net amount"), **MONEY)
-    tax_amount = models.DecimalField(_("tax"), **MONEY)
-    total_amount = models.DecimalField(_("total"), **MONEY)
     applied_amount = models.DecimalField(_("applied to invoices"), **MONEY, default=Decimal(0))
     refunded_amount = models.DecimalField(_("refunded"), **MONEY, default=Decimal(0))
     status = models.CharField(_("status"), max_length=16, choices=CreditNoteStatus.choices,
                               default=CreditNoteStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]

@@ -34,16 +34,14 @@ class WarehouseOut(WarehouseIn):
     id: int
 
 
-class StockLevelOut(Schema):
+class ProductInWarehouseOut(Schema):
+    """Which product in which warehouse, for anything with ``product`` and ``warehouse``."""
+
     product_id: int
     sku: str
     product_name: str
     warehouse_id: int
     warehouse_code: str
-    on_hand: Decimal
-    reserved: Decimal
-    available: Decimal
-    updated_at: datetime
 
     @staticmethod
     def resolve_sku(obj) -> str:
@@ -56,6 +54,13 @@ class StockLevelOut(Schema):
     @staticmethod
     def resolve_warehouse_code(obj) -> str:
         return obj.warehouse.code
+
+
+class StockLevelOut(ProductInWarehouseOut):
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    updated_at: datetime
 
 
 class StockMoveOut(Schema):

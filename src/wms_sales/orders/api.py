@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.inventory.api import ProductInWarehouseOut
 
 from . import selectors, services
 from .models import OrderStatus
@@ -61,14 +62,9 @@ class CustomerRef(Schema):
     name: str
 
 
-class LineOut(Schema):
+class LineOut(ProductInWarehouseOut):
     id: int
     line_no: int
-    product_id: int
-    sku: str
-    product_name: str
-    warehouse_id: int
-    warehouse_code: str
     quantity: Decimal
     unit_price: Decimal
     discount_percent: Decimal
@@ -81,18 +77,6 @@ class LineOut(Schema):
     closed_quantity: Decimal
     open_quantity: Decimal
     reserved_quantity: Decimal
-
-    @staticmethod
-    def resolve_sku(obj) -> str:
-        return obj.product.sku
-
-    @staticmethod
-    def resolve_product_name(obj) -> str:
-        return obj.product.name
-
-    @staticmethod
-    def resolve_warehouse_code(obj) -> str:
-        return obj.warehouse.code
 
 
 class OrderLineItemOut(Schema):
