@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -60,6 +61,22 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
         fields.setdefault(_field_name(error.get("loc", [])), []).append(error.get("msg", ""))
     message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
     return error_response(request, 422, "validation_error", message, {"fields": fields})
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def on_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database (or its driver) refused a value the schemas let through, e.g. an id beyond
+    # 64 bits: the transaction is rolled back and the client hears its input was out of range.
+    return error_response(request, 422, "value_out_of_range",
+                          "A value in the request is out of the range the database can store.")
+
+
+@api.exception_handler(IntegrityError)
+def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    if "datatype mismatch" in str(exc):  # SQLite's word for an integer beyond 64 bits
+        return on_data_error(request, DataError(str(exc)))
+    raise exc
 
 
 @api.exception_handler(AuthenticationError)

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 # Quantities are stored with 4 places; a product's precision says how many it may use.
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
 MAX_QUANTITY_PRECISION = 4
+# The largest quantity a QUANTITY column holds (14 integer digits).
+MAX_QUANTITY = Decimal(10) ** (QUANTITY["max_digits"] - QUANTITY["decimal_places"])
 
 
 class Product(models.Model):
@@ -45,6 +47,8 @@ class Product(models.Model):
 
     def quantity_error(self, quantity: Decimal) -> str | None:
         """Why ``quantity`` is not a valid quantity of this product, or None."""
+        if not quantity.is_finite() or abs(quantity) >= MAX_QUANTITY:
+            return f"{quantity} is out of range (at most {MAX_QUANTITY - 1} units)."
         if quantity != quantity.quantize(Decimal(1).scaleb(-self.quantity_precision)):
             return (f"{self.sku} allows {self.quantity_precision} decimal place(s); "
                     f"{quantity} has more.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -30,3 +30,17 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decim
         tax = to_cents(net * tax_rate_percent / HUNDRED)
         return LineAmounts(net=net, tax=tax, total=net + tax)
 
+
+
+MAX_AMOUNT = Decimal(10) ** 16  # money columns hold 18 digits, 2 of them cents
+
+
+def cents_or_none(value: object) -> Decimal | None:
+    """``value`` as an amount of whole cents within the columns' range, or None."""
+    try:
+        amount = Decimal(str(value))
+        if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+            return None
+        return amount if amount == amount.quantize(CENT) else None
+    except (InvalidOperation, ValueError):
+        return None

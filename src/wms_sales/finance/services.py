@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from wms_sales.common.db import retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
-from wms_sales.common.money import to_cents
+from wms_sales.common.money import cents_or_none, to_cents
 from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import Customer, PaymentMethod
 from wms_sales.events.services import record_event
@@ -94,10 +94,11 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
     wanted: dict[int, Decimal] = {}
     errors: dict[str, list[str]] = {}
     for index, allocation in enumerate(allocations):
-        amount = Decimal(str(allocation.get("amount", 0)))
-        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        amount = cents_or_none(allocation.get("amount", 0))
+        if amount is None or amount <= 0:
             errors.setdefault(f"allocations[{index}].amount", []).append(
                 "Must be a positive amount with at most 2 decimals.")
+            amount = Decimal(0)
         wanted[allocation.get("invoice_id")] = wanted.get(allocation.get("invoice_id"),
                                                           Decimal(0)) + amount
     invoices = {inv.pk: inv for inv in Invoice.objects.select_for_update()
@@ -134,10 +135,9 @@ def record_payment(*, actor: Any, customer_id: int, amount: Any, method: str,
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
-    amount = Decimal(str(amount))
-    if amount == 0 or amount != amount.quantize(Decimal("0.01")):
+    amount = cents_or_none(amount)
+    if not amount:
         raise ValidationFailed({"amount": "Must be a non-zero amount with at most 2 decimals."})
-    amount = to_cents(amount)
     if method not in PaymentMethod.values:
         raise ValidationFailed({"method": f"Choose one of {', '.join(PaymentMethod.values)}."})
     received_on = received_on or timezone.localdate()
@@ -212,8 +212,8 @@ def _refresh_credit_status(note: CreditNote) -> None:
 
 
 def _positive_cents(value: Any, field: str) -> Decimal:
-    amount = Decimal(str(value))
-    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    amount = cents_or_none(value)
+    if amount is None or amount <= 0:
         raise ValidationFailed({field: "Must be a positive amount with at most 2 decimals."})
     return to_cents(amount)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from wms_sales.catalog.models import Product
+from wms_sales.catalog.models import MAX_QUANTITY, Product
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 
@@ -96,6 +96,8 @@ def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
 
     Refuses to take on_hand below what is reserved (or below zero)."""
     new_on_hand = level.on_hand + quantity
+    if new_on_hand >= MAX_QUANTITY:
+        raise ValidationFailed({"quantity": f"On hand would exceed {MAX_QUANTITY - 1} units."})
     if new_on_hand < level.reserved:
         raise Conflict(
             "Not enough unreserved stock for this change.", code="insufficient_stock",
