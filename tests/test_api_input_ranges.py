@@ -4,8 +4,8 @@ fuzzing the OpenAPI schema with schemathesis)."""
 from __future__ import annotations
 
 import pytest
-from conftest import assert_error
 
+from conftest import assert_error
 from wms_sales.inventory.models import StockLevel, StockMove
 
 HUGE_ID = 2**70
