@@ -168,15 +168,8 @@ def customer_balance(request: HttpRequest, customer_id: int, as_of: date | None 
             "aging": selectors.aging(customer_id=customer_id, as_of=as_of)}
 
 
-class CreditApplicationOut(Schema):
-    invoice_id: int
-    invoice_number: str
-    amount: Decimal
+class CreditApplicationOut(AllocationOut):
     created_at: datetime
-
-    @staticmethod
-    def resolve_invoice_number(obj) -> str:
-        return obj.invoice.number
 
 
 class RefundOut(Schema):
