@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,8 @@ from wms_sales.orders.services import approve_order, create_order
 from wms_sales.outbound.services import create_outbound, post_outbound
 from wms_sales.reports import selectors
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Parallel test runs on one machine each take their own Redis database.
+REDIS_URL = os.environ.get("WMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture

@@ -17,3 +17,8 @@ from wms_sales.settings import *  # noqa: F403
 
 # Fast hashing: tests create many users; production keeps Django's default hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Several checkouts may test against one database server at once: each names its own test
+# database (pytest-django otherwise uses test_<name> for all of them).
+if os.environ.get("WMS_TEST_DATABASE_NAME"):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["WMS_TEST_DATABASE_NAME"]  # noqa: F405

@@ -1,10 +1,11 @@
 """Settings, read from environment variables only (12-factor).
 
 WMS_DATABASE_URL   database URL (default: SQLite file in WMS_DATA_DIR)
-WMS_SECRET_KEY     required unless WMS_DEBUG is on
+WMS_SECRET_KEY     required unless WMS_DEBUG is on or WMS_DATA_DIR/secret_key exists
 WMS_DEBUG          "1"/"true" turns debug on; off by default
 WMS_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
-WMS_DATA_DIR       folder for the SQLite file and uploads (default: ./data)
+WMS_DATA_DIR       folder for the SQLite file, the generated secret key and static files
+                   (default: data/ of the source checkout, else ./data)
 WMS_TIME_ZONE      the installation's time zone (default: Asia/Shanghai)
 """
 
@@ -30,14 +31,32 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_flag("WMS_DEBUG")
-DATA_DIR = Path(os.environ.get("WMS_DATA_DIR", Path.cwd() / "data")).resolve()
+def default_data_dir() -> Path:
+    """``data/`` of the source checkout this package runs from (what ``scripts/serve`` uses),
+    so every ``wms-sales`` command finds the same installation from any folder; else ./data."""
+    checkout = BASE_DIR.parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "scripts" / "serve").is_file():
+        return checkout / "data"
+    return Path.cwd() / "data"
 
-SECRET_KEY = os.environ.get("WMS_SECRET_KEY", "")
+
+def installation_secret_key(data_dir: Path) -> str:
+    """The key ``scripts/serve`` generated into the data directory, if there is one."""
+    try:
+        return (data_dir / "secret_key").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+DEBUG = env_flag("WMS_DEBUG")
+DATA_DIR = Path(os.environ.get("WMS_DATA_DIR") or default_data_dir()).resolve()
+
+SECRET_KEY = os.environ.get("WMS_SECRET_KEY", "") or installation_secret_key(DATA_DIR)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "WMS_SECRET_KEY is not set. Set it to a long random string "
+            f"WMS_SECRET_KEY is not set and {DATA_DIR / 'secret_key'} does not exist. "
+            "Set it to a long random string "
             "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
             "or set WMS_DEBUG=1 for a development run."
         )

@@ -27,7 +27,10 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "wms_sales.wsgi:application",
                 "--bind", opts["bind"], "--workers", str(opts["workers"]),
                 "--threads", str(opts["threads"]), "--timeout", str(opts["timeout"]),
-                "--access-logfile", "-"]
+                "--access-logfile", "-",
+                # gunicorn's control socket defaults to one path per user: a second instance
+                # on the machine would share it, and its shutdown would remove ours.
+                "--no-control-socket"]
         self.stdout.write(f"Serving on http://{opts['bind']}/ with {opts['workers']} workers")
         self.stdout.flush()
         os.execv(sys.executable, argv)
