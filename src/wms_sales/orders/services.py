@@ -6,12 +6,12 @@ Lock order, everywhere: the order row, then the customer row, then stock levels 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -138,7 +138,13 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
 
 
 def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
-    qs = Customer.objects.select_for_update() if lock else Customer.objects
+    # FOR NO KEY UPDATE (PostgreSQL) serializes credit checks of one customer without
+    # conflicting with the key-share locks that inserting its orders, invoices and payments
+    # take on the row. MariaDB has no such mode: its foreign-key checks take shared locks
+    # that a FOR UPDATE waits for, so the lock is taken before this transaction inserts any
+    # row that refers to the customer (no shared-to-exclusive upgrade, hence no deadlock).
+    qs = (Customer.objects.select_for_update(
+        no_key=connection.features.has_select_for_no_key_update) if lock else Customer.objects)
     customer = qs.filter(pk=customer_id).first() if isinstance(customer_id, int) else None
     if customer is None:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
@@ -225,9 +231,7 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     warehouse = _resolve_warehouse(header.get("warehouse_id"))
     built = _build_lines(lines, warehouse)
     order_date = order_date or timezone.localdate()
-    # The number is taken last: its series row stays locked until commit, and every new
-    # order of the day needs it.
-    order = SalesOrder(number=f"~{uuid.uuid4().hex}", customer=customer,
+    order = SalesOrder(number=document_number("SO", order_date), customer=customer,
                        order_date=order_date, warehouse=warehouse, created_by=_user(actor),
                        requested_delivery_date=header.get("requested_delivery_date"),
                        note=header.get("note") or "")
@@ -237,9 +241,7 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     for line in built:
         line.order = order
     SalesOrderLine.objects.bulk_create(built, batch_size=500)
-    order.number = document_number("SO", order_date)
-    order.save(update_fields=["number"])
-    _record(order, "created", actor=actor)
+    _record(order, "created", actor=actor, lines=built)
     return order
 
 

@@ -71,7 +71,7 @@ def on_order_transition(event: OutboxEvent) -> None:
         from_status=event.payload.get("from_status", ""), to_status=event.payload["status"],
         day=timezone.localdate(event.created_at),
         approved_day=timezone.localdate(order.reviewed_at) if order.reviewed_at else None)
-    aggregates.apply(deltas)
+    aggregates.record(deltas)
 
 
 def _document_keys(order: SalesOrder, product_id: int, warehouse_id: int) -> dict:
@@ -89,7 +89,7 @@ def on_outbound_posted(event: OutboxEvent) -> None:
                                                       outbound.warehouse_id),
                           {"shipped_quantity": line.quantity, "shipped_net": line.net_amount,
                            "shipped_gross": line.total_amount})
-    aggregates.apply(deltas)
+    aggregates.record(deltas)
 
 
 @subscribe("return.received")
@@ -107,7 +107,7 @@ def on_return_received(event: OutboxEvent) -> None:
                           {"returned_quantity": quantity, "returned_net": line.net_amount,
                            "returned_gross": line.total_amount})
         reasons.append((day, product_id, line.reason, quantity, line.total_amount))
-    aggregates.apply(deltas)
+    aggregates.record(deltas)
     aggregates.apply_reasons(reasons)
 
 
@@ -117,4 +117,4 @@ def on_payment(event: OutboxEvent) -> None:
     deltas = aggregates.new_deltas()
     aggregates.spread(deltas, payment.received_on, {Dimension.CUSTOMER: payment.customer_id},
                       {"paid_amount": payment.amount})
-    aggregates.apply(deltas)
+    aggregates.record(deltas)
