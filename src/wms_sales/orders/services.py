@@ -208,12 +208,19 @@ def _record(order: SalesOrder, event: str, *, actor: Any, from_status: str = "",
 
 def _event_payload(order: SalesOrder, lines: Sequence[SalesOrderLine],
                    reason: str) -> dict[str, Any]:
+    """Everything a consumer of an order event needs, built from the rows in hand; the
+    report aggregates are kept from it without reading the order again."""
     return {
         "order_id": order.pk, "number": order.number, "status": order.status,
         "customer": {"id": order.customer_id, "code": order.customer.code},
+        "salesperson_id": order.created_by_id,
+        "entered_on": timezone.localdate(order.created_at).isoformat(),
+        "approved_on": (timezone.localdate(order.reviewed_at).isoformat()
+                        if order.reviewed_at else None),
         "net_amount": order.net_amount, "tax_amount": order.tax_amount,
         "total_amount": order.total_amount, "reason": reason,
-        "lines": [{"line_id": line.pk, "line_no": line.line_no, "sku": line.product.sku,
+        "lines": [{"line_id": line.pk, "line_no": line.line_no, "product_id": line.product_id,
+                   "sku": line.product.sku, "warehouse_id": line.warehouse_id,
                    "warehouse": line.warehouse.code, "quantity": line.quantity,
                    "unit_price": line.unit_price, "total_amount": line.total_amount}
                   for line in lines],
@@ -299,7 +306,7 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                   reason: str = "") -> SalesOrder:
     order = _locked_order(order_id)
     check_transition(order.status, OrderStatus.APPROVED)
-    customer = _orderable_customer(order.customer_id, lock=True)
+    customer = order.customer = _orderable_customer(order.customer_id, lock=True)
     if customer.credit_limit is not None:
         parts = credit_exposure(customer.pk)
         exposure = parts["total"]
