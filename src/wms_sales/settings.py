@@ -211,6 +211,10 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# The most lines one order may have: a 1,000-line order is ordinary, a 300,000-line one is a
+# mistake or an attack (it would hold its stock locks for minutes); answered with 422.
+WMS_MAX_ORDER_LINES = int(os.environ.get("WMS_MAX_ORDER_LINES", "5000"))
+
 # The company name printed on delivery notes and invoices.
 WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")
 
