@@ -120,13 +120,16 @@ class Rabbit:
         return name
 
     def drain(self, queue: str) -> list[tuple[object, dict]]:
-        """Every message now in ``queue`` as (properties, decoded body), acknowledged."""
+        """Every message now in ``queue`` as (properties, decoded body or raw bytes), acked."""
         got = []
         while True:
             method, properties, body = self.channel.basic_get(queue=queue, auto_ack=True)
             if method is None:
                 return got
-            got.append((properties, json.loads(body)))
+            try:
+                got.append((properties, json.loads(body)))
+            except ValueError:  # dead letters may be anything
+                got.append((properties, body))
 
     def publish(self, exchange: str, routing_key: str, body: bytes | dict, *,
                 message_id: str | None = None) -> None:
