@@ -3,13 +3,13 @@ RabbitMQ reached through names unique to this test run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import threading
 import uuid
 from decimal import Decimal
-
-import pytest
 
 from wms_sales.customers.services import create_customer
 from wms_sales.finance.models import Invoice
@@ -149,20 +149,105 @@ class Rabbit:
         self.connection.close()
 
 
-@pytest.fixture
-def rabbit(settings):
-    """The real RabbitMQ with this run's own exchanges set in the settings (skips, saying
-    why, when the broker is unreachable)."""
-    from wms_sales.events.amqp import BROKER_ERRORS
+class BrokerProxy:
+    """A TCP relay in front of RabbitMQ: ``cut()`` drops every open connection and refuses
+    new ones, as a stopped broker does; ``restore()`` listens again on the same port."""
 
-    try:
-        broker = Rabbit()
-    except BROKER_ERRORS as exc:
-        pytest.skip(f"RabbitMQ is not reachable at {AMQP_URL}: {exc!r}")
-    settings.AMQP_URL = AMQP_URL
-    settings.AMQP_EXCHANGE = broker.exchange("wms.sales")
-    settings.AMQP_INBOUND_EXCHANGE = broker.exchange("wms.inventory")
-    settings.AMQP_QUEUE = broker.name("wms-sales.inbound")
-    broker.queues += [settings.AMQP_QUEUE, f"{settings.AMQP_QUEUE}.dead-letter"]
-    yield broker
-    broker.close()
+    def __init__(self, target: tuple[str, int] = ("127.0.0.1", 5672)) -> None:
+        self.target, self.lock, self.sockets = target, threading.Lock(), []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._serve()
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def _serve(self) -> None:
+        listener = self.listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self.lock:
+                self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass  # the other direction or cut() closed it
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()
+
+    def cut(self) -> None:
+        # shutdown() first: close() alone leaves a thread blocked in accept() listening.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        with self.lock:
+            sockets, self.sockets = self.sockets, []
+        for end in sockets:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    def restore(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self._serve()
+
+
+def subprocess_database_url() -> str:
+    """The URL of the database this test runs on, for a child process."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    scheme = {"postgresql": "postgres", "mysql": "mysql"}[connection.vendor]
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return (f"{scheme}://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
+            f"{config['PORT'] or ''}/{config['NAME']}")
+
+
+class EffectRecorder:
+    """A consumer handler for every sales event whose effect is observable: the ids it
+    applied, recorded when its transaction commits (so a rolled-back attempt is not seen)."""
+
+    def __init__(self) -> None:
+        from wms_sales.events.contract import SALES_PAYLOADS
+
+        self.applied: list[str] = []
+        self.types = tuple(SALES_PAYLOADS)
+
+    def __call__(self, envelope: dict) -> None:
+        from django.db import transaction
+
+        transaction.on_commit(lambda: self.applied.append(envelope["id"]))
+
+    def __enter__(self) -> EffectRecorder:
+        from wms_sales.events import consumers
+
+        self.__module__, self.__qualname__ = __name__, "EffectRecorder"
+        consumers.handles("AMQP_EXCHANGE", *self.types)(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from wms_sales.events import consumers
+
+        consumers.unregister(self)

@@ -15,7 +15,7 @@ from wms_sales.events.consumer import Consumer
 from wms_sales.events.models import ProcessedMessage
 from wms_sales.inventory.models import StockLevel, StockMove
 
-pytest_plugins = ["events_helpers"]
+pytest_plugins = ["events_fixtures"]
 
 
 def stock_message(kind: str, quantity, *, sku="SKU-001", warehouse="WH-SH", reference="ASN-1",

@@ -21,7 +21,7 @@ from wms_sales.events.relay import Relay, relay_batch
 from wms_sales.events.services import outbox_backlog, prune_delivered
 from wms_sales.orders.services import approve_order, create_order, update_order
 
-pytest_plugins = ["events_helpers"]
+pytest_plugins = ["events_fixtures"]
 
 
 @pytest.fixture(autouse=True)
