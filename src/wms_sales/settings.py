@@ -227,12 +227,26 @@ WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")
 # Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
 # invalidated when the aggregates change; without Redis nothing is cached (a per-process
 # cache could serve one process's stale figures after another process's posting).
+# Stored idempotent responses never change once committed, so their fast path is safe in a
+# per-process cache too. Short socket timeouts: a Redis outage must cost milliseconds per
+# request (the callers then read uncached), never hang it.
 REDIS_URL = os.environ.get("WMS_REDIS_URL", "")
+REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+
+
+def redis_cache(prefix: str, timeout: int) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix, "TIMEOUT": timeout, "OPTIONS": REDIS_OPTIONS}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "reports": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                 "LOCATION": REDIS_URL, "KEY_PREFIX": "wms-sales", "TIMEOUT": 3600}
-                if REDIS_URL else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "reports": (redis_cache("wms-sales", 3600) if REDIS_URL
+                else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "idempotency": (redis_cache("wms-sales-idem", 86400) if REDIS_URL
+                    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "LOCATION": "idempotency", "TIMEOUT": 86400,
+                          "OPTIONS": {"MAX_ENTRIES": 10000}}),
 }
 
 # Events leave through the transactional outbox: `wms-sales relay` publishes it to RabbitMQ
