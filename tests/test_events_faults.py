@@ -149,3 +149,27 @@ def test_relay_killed_between_publish_and_mark_the_duplicate_is_absorbed(
     assert (counts.applied, counts.duplicates) == (6, 6), "12 on the wire, 6 effects"
     ids = {str(event_id) for event_id in OutboxEvent.objects.values_list("event_id", flat=True)}
     assert sorted(effect.applied) == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_command_runs_until_sigterm_delivering_as_orders_commit(
+        rabbit, settings, product, warehouse):
+    from conftest import receive
+
+    queue = rabbit.queue("cli", settings.AMQP_EXCHANGE)
+    receive(product, warehouse, 100)
+    customer = create_customer(actor=None, name="命令客户")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "wms_sales.settings",
+           "WMS_DATABASE_URL": subprocess_database_url(), "WMS_AMQP_URL": AMQP_URL,
+           "WMS_AMQP_EXCHANGE": settings.AMQP_EXCHANGE, "WMS_SECRET_KEY": "test"}
+    relay = subprocess.Popen([sys.executable, "-m", "wms_sales.cli", "relay"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        sell(product, warehouse, customer, 2)
+        wait_for(lambda: outbox_backlog()[0] == 0)
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        out, err = relay.communicate(timeout=30)
+    assert relay.returncode == 0, err
+    assert "relay stopped after delivering 12 event(s)" in out
+    assert len(rabbit.drain(queue)) == 12

@@ -11,10 +11,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from events_helpers import closed_port
+from events_helpers import EffectRecorder, closed_port
 from wms_sales.customers.services import create_customer
 from wms_sales.events import consumers
 from wms_sales.events.amqp import BROKER_ERRORS, Publisher
+from wms_sales.events.consumer import Consumer
 from wms_sales.events.contract import schema_errors
 from wms_sales.events.models import OutboxEvent, ProcessedMessage
 from wms_sales.events.relay import Relay, relay_batch
@@ -79,12 +80,27 @@ def rabbit_url() -> str:
     return settings.AMQP_URL
 
 
-def test_an_unreachable_broker_leaves_every_event_waiting(rabbit, product, settings):
-    _orders(product, 2)  # the use cases succeed with the broker gone
-    with pytest.raises(BROKER_ERRORS):
-        Publisher(settings.AMQP_EXCHANGE, f"amqp://guest:guest@127.0.0.1:{closed_port()}/")
-    assert outbox_backlog()[0] == 2
-    assert OutboxEvent.objects.filter(published_at__isnull=False).count() == 0
+def test_an_unreachable_broker_leaves_every_event_waiting_then_each_arrives_once(
+        rabbit, product, settings, django_capture_on_commit_callbacks):
+    """The outage scenario in one thread (so SQLite runs it too; the threaded version with
+    a relay and a consumer running through the outage is in test_events_faults.py)."""
+    with EffectRecorder() as effect:
+        consumer = Consumer(retry_delay=0.01)
+        consumer._open().connection.close()
+        down = f"amqp://guest:guest@127.0.0.1:{closed_port()}/"
+        order_id = _orders(product, 2)[0]  # the use cases succeed with the broker gone
+        approve_order(actor=None, order_id=order_id)
+        with pytest.raises(BROKER_ERRORS):
+            Relay(url=down, poll_interval=0).run(until_idle=True)
+        assert outbox_backlog()[0] == 3
+        assert OutboxEvent.objects.filter(published_at__isnull=False).count() == 0
+
+        assert Relay(url=rabbit_url(), poll_interval=0).run(until_idle=True) == 3  # back
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = consumer.run(until_idle=True)
+    ids = {str(e) for e in OutboxEvent.objects.values_list("event_id", flat=True)}
+    assert (counts.applied, counts.duplicates) == (3, 0)
+    assert sorted(effect.applied) == sorted(ids)
 
 
 def test_delivered_rows_are_pruned_after_the_retention(rabbit, product):
