@@ -7,6 +7,18 @@ WMS_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
 WMS_DATA_DIR       folder for the SQLite file, the generated secret key and static files
                    (default: data/ of the source checkout, else ./data)
 WMS_TIME_ZONE      the installation's time zone (default: Asia/Shanghai)
+WMS_AMQP_URL       RabbitMQ URL (amqp://user:pass@host:5672/vhost); when set, `wms-sales relay`
+                   publishes the outbox there and `wms-sales consume` applies inbound events;
+                   unset: events go to in-process handlers after commit (no broker needed)
+WMS_AMQP_EXCHANGE  topic exchange for the sales events (default: wms.sales)
+WMS_AMQP_INBOUND_EXCHANGE  topic exchange the warehouse publishes stock events on
+                   (default: wms.inventory)
+WMS_AMQP_QUEUE     the consumer's durable queue (default: wms-sales.inbound); its dead letters
+                   go to <queue>.dead-letter
+WMS_CONSUMER_MAX_ATTEMPTS  failed attempts before a message is dead-lettered (default: 5)
+WMS_OUTBOX_RETENTION_HOURS  delivered outbox rows and processed message ids are pruned after
+                   this many hours (default: 168)
+WMS_REDIS_URL      Redis URL; when set, the report cache and the idempotency fast path use it
 """
 
 from __future__ import annotations
@@ -221,10 +233,33 @@ WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")
 # Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
 # invalidated when the aggregates change; without Redis nothing is cached (a per-process
 # cache could serve one process's stale figures after another process's posting).
+# Stored idempotent responses never change once committed, so their fast path is safe in a
+# per-process cache too. Short socket timeouts: a Redis outage must cost milliseconds per
+# request (the callers then read uncached), never hang it.
 REDIS_URL = os.environ.get("WMS_REDIS_URL", "")
+REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+
+
+def redis_cache(prefix: str, timeout: int) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix, "TIMEOUT": timeout, "OPTIONS": REDIS_OPTIONS}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "reports": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                 "LOCATION": REDIS_URL, "KEY_PREFIX": "wms-sales", "TIMEOUT": 3600}
-                if REDIS_URL else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "reports": (redis_cache("wms-sales", 3600) if REDIS_URL
+                else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "idempotency": (redis_cache("wms-sales-idem", 86400) if REDIS_URL
+                    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "LOCATION": "idempotency", "TIMEOUT": 86400,
+                          "OPTIONS": {"MAX_ENTRIES": 10000}}),
 }
+
+# Events leave through the transactional outbox: `wms-sales relay` publishes it to RabbitMQ
+# when WMS_AMQP_URL is set; without it, the in-process handlers get each event after commit.
+AMQP_URL = os.environ.get("WMS_AMQP_URL", "")
+AMQP_EXCHANGE = os.environ.get("WMS_AMQP_EXCHANGE", "wms.sales")
+AMQP_INBOUND_EXCHANGE = os.environ.get("WMS_AMQP_INBOUND_EXCHANGE", "wms.inventory")
+AMQP_QUEUE = os.environ.get("WMS_AMQP_QUEUE", "wms-sales.inbound")
+CONSUMER_MAX_ATTEMPTS = int(os.environ.get("WMS_CONSUMER_MAX_ATTEMPTS", "5"))
+OUTBOX_RETENTION_HOURS = float(os.environ.get("WMS_OUTBOX_RETENTION_HOURS", "168"))
