@@ -7,6 +7,7 @@ WMS_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
 WMS_DATA_DIR       folder for the SQLite file, the generated secret key and static files
                    (default: data/ of the source checkout, else ./data)
 WMS_TIME_ZONE      the installation's time zone (default: Asia/Shanghai)
+WMS_MAX_REQUEST_BYTES  the largest API request body (default: 2 MiB); larger ones get a 413
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wms_sales.common.http.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -193,6 +195,9 @@ SESSION_COOKIE_SECURE = env_flag("WMS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The largest API request body (bytes); larger ones are answered 413 before they are read.
+WMS_MAX_REQUEST_BYTES = int(os.environ.get("WMS_MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 
 # Uploaded import files are parsed in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024

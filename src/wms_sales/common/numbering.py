@@ -34,5 +34,5 @@ def master_code(prefix: str, width: int = 6) -> str:
 
 def document_number(prefix: str, on: date, width: int = 4) -> str:
     """``SO202611250001``-style document numbers: series restart every day."""
-    stamp = on.strftime("%Y%m%d")
+    stamp = f"{on.year:04d}{on.month:02d}{on.day:02d}"  # strftime drops zeros before 1000
     return f"{prefix}{stamp}{next_value(prefix + stamp):0{width}d}"

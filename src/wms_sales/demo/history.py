@@ -396,7 +396,9 @@ class History:
                 break
             quantities = ({line.id: line.quantity - line.shipped for line in lines}
                           if plan == "rest" else plan)
-            self._ship(order_id, number, customer, seller, warehouse, lines, quantities, at)
+            if not self._ship(order_id, number, customer, seller, warehouse, lines, quantities,
+                              at):
+                continue
             last_shipped = at
             target = (OrderStatus.COMPLETED if all(line.shipped + line.closed >= line.quantity
                                                    for line in lines) else OrderStatus.SHIPPING)
@@ -416,7 +418,11 @@ class History:
         return status
 
     def _ship(self, order_id, number, customer, seller, warehouse, lines, quantities,
-              at: datetime) -> None:
+              at: datetime) -> bool:
+        """Post an outbound of ``quantities`` and its invoice; False when nothing is left to
+        ship (a partial first shipment rounded up to everything), so nothing is written."""
+        if not any(quantities.get(line.id, 0) > 0 for line in lines):
+            return False
         outbound_id = self.writer.new_id(Outbound)
         invoice_id = self.writer.new_id(Invoice)
         ob_number = self.numbers.next("OB", at.date())
@@ -467,6 +473,7 @@ class History:
                         created_at=at - timedelta(hours=1), posted_by_id=self.staff.pk)
         if paid:
             self._pay(customer, invoice_id, total, paid_on)
+        return True
 
     def _pay(self, customer, invoice_id: int, amount: Decimal, paid_on: date) -> None:
         payment_id = self.writer.add(
