@@ -8,11 +8,16 @@ WMS_DATA_DIR       folder for the SQLite file, the generated secret key and stat
                    (default: data/ of the source checkout, else ./data)
 WMS_TIME_ZONE      the installation's time zone (default: Asia/Shanghai)
 WMS_MAX_REQUEST_BYTES  the largest API request body (default: 2 MiB); larger ones get a 413
+WMS_LOGIN_FAILURE_LIMIT, WMS_LOGIN_LOCKOUT_MINUTES  login throttling (default: 5 failures, 15 min)
+WMS_LOGIN_THROTTLE     "0" turns login throttling off (default: on)
+WMS_SEGREGATE_DUTIES   "0" lets a user approve an order they entered (default: refused)
+WMS_HTTPS              "1" in production behind a TLS proxy: secure cookies, HTTPS redirect, HSTS
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "wms_sales.common",
     "wms_sales.accounts",
     "wms_sales.customers",
@@ -103,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wms_sales.urls"
@@ -164,6 +172,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # hold those rules under a row lock, so the warning is expected.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
 
+# Login throttling (django-axes): after WMS_LOGIN_FAILURE_LIMIT failed logins for one account,
+# or from one address, further logins of it are refused for WMS_LOGIN_LOCKOUT_MINUTES. A
+# success resets the count. Admins unlock in /admin/axes/ or `wms-sales axes_reset_username NAME`
+# (`axes_reset_ip ADDRESS`, `axes_reset` for all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_flag("WMS_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("WMS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WMS_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: account, or address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wms_sales.web.views.login_locked_out"
+AXES_VERBOSE = False
+
+# Segregation of duties: whoever entered an order cannot approve it ("0" turns it off).
+WMS_SEGREGATE_DUTIES = env_flag("WMS_SEGREGATE_DUTIES", True)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -191,8 +218,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_flag("WMS_SECURE_COOKIES")
+# Production is served over HTTPS by a TLS-terminating proxy in front of gunicorn
+# (WMS_HTTPS=1): secure cookies, HTTP redirected to HTTPS, HSTS, and the proxy's
+# X-Forwarded-Proto trusted. `wms-sales check --deploy` is clean with it.
+HTTPS = env_flag("WMS_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or env_flag("WMS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("WMS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("WMS_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_flag("WMS_HSTS_PRELOAD", True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

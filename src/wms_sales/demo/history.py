@@ -28,7 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
-from wms_sales.accounts.roles import SALES
+from wms_sales.accounts.roles import REVIEWER, SALES
 from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
 from wms_sales.common.models import NumberSeries
@@ -207,8 +207,10 @@ class History:
         self.sellers = [User.objects.filter(username=f"sales{n}").first()
                         or create_user(username=f"sales{n}", role=SALES, password=DEMO_PASSWORD)
                         for n in range(1, 6)]
+        # Staff approve and ship; never a seller, who may not approve their own orders.
         self.staff = User.objects.filter(username__in=["admin", "reviewer", "warehouse",
-                                                       "finance"]).first() or self.sellers[0]
+                                                       "finance"]).first() or create_user(
+            username="reviewer", role=REVIEWER, password=DEMO_PASSWORD)
         self.warehouses = list(Warehouse.objects.filter(active=True).order_by("id"))
         wanted_customers = min(5000, max(60, self.total_orders // 400))
         wanted_products = min(800, max(40, self.total_orders // 2000))
