@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from conftest import assert_error, error_fields
 from wms_sales.catalog.models import Product
-from wms_sales.common.numbering import document_number
+from wms_sales.common.numbering import format_document_number
 from wms_sales.customers.models import Customer, CustomerAddress
 from wms_sales.finance.models import Payment
 from wms_sales.inventory.models import StockMove, Warehouse
@@ -117,9 +117,10 @@ def test_payment_terms_bound_holds_in_the_service_too(customer):
         update_customer(actor=None, customer_id=customer.pk, payment_terms_days=3651)
 
 
-def test_document_numbers_keep_eight_digit_dates(db):
-    assert document_number("PAY", date(1, 1, 1)) == "PAY000101010001"
-    assert document_number("PAY", date(999, 12, 31)) == "PAY099912310001"
+def test_document_numbers_keep_eight_digit_dates():
+    assert format_document_number("PAY", date(1, 1, 1), 1).startswith("PAY00010101")
+    assert format_document_number("PAY", date(999, 12, 31), 12).startswith("PAY09991231")
+    assert format_document_number("PAY", date(2026, 1, 5), 3).startswith("PAY20260105")
 
 
 def test_a_huge_note_is_refused_and_nothing_is_stored(sales_api, customer, product):

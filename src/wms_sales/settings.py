@@ -178,7 +178,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W036"]
 # (`axes_reset_ip ADDRESS`, `axes_reset` for all).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "wms_sales.accounts.backends.RolePermissionBackend",
 ]
 AXES_ENABLED = env_flag("WMS_LOGIN_THROTTLE", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("WMS_LOGIN_FAILURE_LIMIT", "5"))

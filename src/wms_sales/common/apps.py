@@ -1,5 +1,18 @@
+import sqlite3
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import pre_save
+
+
+def use_sqlites_real_parameter_limit(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Django 5.2 assumes SQLite's old default of 999 parameters per statement and splits
+    bulk inserts and updates into many statements; the SQLite Python ships allows far more
+    (Django 6.0 reads the limit the same way)."""
+    if connection.vendor == "sqlite":
+        connection.features.max_query_params = connection.connection.getlimit(
+            sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 class CommonConfig(AppConfig):
@@ -7,7 +20,11 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self) -> None:
-        from .storage import fit_to_columns
+        connection_created.connect(use_sqlites_real_parameter_limit,
+                                   dispatch_uid="wms_sqlite_parameter_limit")
+
+        from .storage import refuse_oversized_text, scale_decimal_attributes
 
         # Every model of the project, whichever service or form saves it.
-        pre_save.connect(fit_to_columns, dispatch_uid="wms_sales.fit_to_columns")
+        scale_decimal_attributes()
+        pre_save.connect(refuse_oversized_text, dispatch_uid="wms_sales.refuse_oversized_text")

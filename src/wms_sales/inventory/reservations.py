@@ -14,8 +14,8 @@ from django.db import transaction
 
 from wms_sales.common.errors import Conflict
 
-from .models import MoveReason, Reservation, StockLevel, StockMove
-from .services import lock_levels
+from .models import MoveReason, Reservation, StockMove
+from .services import lock_levels, save_levels
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def reserve(*, source_type: str, source_ref: str,
                        details={"lines": short})
     for pair, quantity in wanted.items():
         levels[pair].reserved += quantity
-    StockLevel.objects.bulk_update(levels.values(), ["reserved"], batch_size=500)
+    save_levels(levels.values(), ["reserved"])
     return Reservation.objects.bulk_create(
         [Reservation(product_id=r.product_id, warehouse_id=r.warehouse_id,
                      source_type=source_type, source_id=r.source_id, source_ref=source_ref,
@@ -69,7 +69,7 @@ def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
         levels[(reservation.product_id, reservation.warehouse_id)].reserved -= reservation.quantity
         total += reservation.quantity
         reservation.quantity = Decimal(0)
-    StockLevel.objects.bulk_update(levels.values(), ["reserved"], batch_size=500)
+    save_levels(levels.values(), ["reserved"])
     Reservation.objects.bulk_update(held, ["quantity"], batch_size=500)
     return total
 
@@ -115,6 +115,5 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
             quantity=-request.quantity, balance_after=level.on_hand, reason=MoveReason.SALE_ISSUE,
             source_type=document_type, source_id=document_id, source_ref=document_ref,
             actor=actor if getattr(actor, "pk", None) else None))
-    StockLevel.objects.bulk_update(levels.values(), ["on_hand", "reserved"], batch_size=500)
+    save_levels(levels.values(), ["on_hand", "reserved"], moves)
     Reservation.objects.bulk_update(held.values(), ["quantity"], batch_size=500)
-    StockMove.objects.bulk_create(moves, batch_size=500)
