@@ -47,6 +47,7 @@ def require_perm(*perms: str) -> Callable:
             check_perm(request.user, *perms)
             return view(request, *args, **kwargs)
 
+        wrapper.required_perms = perms  # read by the role × operation test
         return wrapper
 
     return decorator
