@@ -197,7 +197,10 @@ def test_decimals_render_at_the_column_scale_in_post_and_get(finance_api, admin_
 def test_openapi_documents_errors_and_limits(anonymous_api):
     schema = anonymous_api.get("/api/v1/openapi.json").json_body
     create_order = schema["paths"]["/api/v1/orders"]["post"]["responses"]
-    assert {"401", "403", "413", "422", "503"} <= set(create_order)
+    assert {"400", "401", "403", "404", "409", "413", "422", "503"} <= set(create_order)
+    summary = schema["paths"]["/api/v1/reports/summary"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} <= set(summary)
     approve = schema["paths"]["/api/v1/orders/{order_id}/approve"]["post"]["responses"]
     assert {"404", "409"} <= set(approve)
     assert "ErrorOut" in json.dumps(create_order["422"])

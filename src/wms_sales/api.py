@@ -23,6 +23,7 @@ from wms_sales.inventory.api import stock_router, warehouses_router
 from wms_sales.orders.api import router as orders_router
 from wms_sales.outbound.api import router as outbounds_router
 from wms_sales.reports.api import router as reports_router
+from wms_sales.reports.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from wms_sales.returns.api import router as returns_router
 
 ERROR_DESCRIPTIONS = {
@@ -65,6 +66,10 @@ class WmsNinjaAPI(NinjaAPI):
         components["ErrorOut"].pop("$defs", None)
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
+                # ninja keys its own answers by int, the JSON document by string
+                operation["responses"] = {str(code): answer
+                                          for code, answer in operation["responses"].items()}
+                _document_exports(operation)
                 for status in _error_statuses(path, method, operation):
                     operation["responses"].setdefault(str(status), {
                         "description": ERROR_DESCRIPTIONS[status],
@@ -75,11 +80,23 @@ class WmsNinjaAPI(NinjaAPI):
 
 def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     statuses = [401, 403, 422]
-    if "{" in path:
+    if "{" in path or method in WRITE_METHODS:  # a write may name a missing record in its body
         statuses.append(404)
     if method in WRITE_METHODS:
         statuses += [400, 409, 413, 503]
     return statuses
+
+
+def _document_exports(operation: dict[str, Any]) -> None:
+    """Reports with ``format=csv|xlsx`` answer that file instead of JSON."""
+    if not any(param.get("name") == "format" and param.get("in") == "query"
+               for param in operation.get("parameters", [])):
+        return
+    content = operation["responses"].get("200", {}).get("content")
+    if content is not None:
+        for media_type in EXPORT_CONTENT_TYPES.values():
+            content.setdefault(media_type.split(";")[0],
+                               {"schema": {"type": "string", "format": "binary"}})
 
 
 api = WmsNinjaAPI(
