@@ -19,11 +19,17 @@ WMS_CONSUMER_MAX_ATTEMPTS  failed attempts before a message is dead-lettered (de
 WMS_OUTBOX_RETENTION_HOURS  delivered outbox rows and processed message ids are pruned after
                    this many hours (default: 168)
 WMS_REDIS_URL      Redis URL; when set, the report cache and the idempotency fast path use it
+WMS_MAX_REQUEST_BYTES  the largest API request body (default: 2 MiB); larger ones get a 413
+WMS_LOGIN_FAILURE_LIMIT, WMS_LOGIN_LOCKOUT_MINUTES  login throttling (default: 5 failures, 15 min)
+WMS_LOGIN_THROTTLE     "0" turns login throttling off (default: on)
+WMS_SEGREGATE_DUTIES   "0" lets a user approve an order they entered (default: refused)
+WMS_HTTPS              "1" in production behind a TLS proxy: secure cookies, HTTPS redirect, HSTS
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -87,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "wms_sales.common",
     "wms_sales.accounts",
     "wms_sales.customers",
@@ -105,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wms_sales.common.http.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wms_sales.urls"
@@ -174,7 +184,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # hold those rules under a row lock, so the warning is expected.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
 
-AUTHENTICATION_BACKENDS = ["wms_sales.accounts.backends.RolePermissionBackend"]
+# Login throttling (django-axes): after WMS_LOGIN_FAILURE_LIMIT failed logins for one account,
+# or from one address, further logins of it are refused for WMS_LOGIN_LOCKOUT_MINUTES. A
+# success resets the count. Admins unlock in /admin/axes/ or `wms-sales axes_reset_username NAME`
+# (`axes_reset_ip ADDRESS`, `axes_reset` for all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "wms_sales.accounts.backends.RolePermissionBackend",
+]
+AXES_ENABLED = env_flag("WMS_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("WMS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WMS_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: account, or address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wms_sales.web.views.login_locked_out"
+AXES_VERBOSE = False
+
+# Segregation of duties: whoever entered an order cannot approve it ("0" turns it off).
+WMS_SEGREGATE_DUTIES = env_flag("WMS_SEGREGATE_DUTIES", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -203,10 +230,23 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_flag("WMS_SECURE_COOKIES")
+# Production is served over HTTPS by a TLS-terminating proxy in front of gunicorn
+# (WMS_HTTPS=1): secure cookies, HTTP redirected to HTTPS, HSTS, and the proxy's
+# X-Forwarded-Proto trusted. `wms-sales check --deploy` is clean with it.
+HTTPS = env_flag("WMS_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or env_flag("WMS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("WMS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("WMS_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_flag("WMS_HSTS_PRELOAD", True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The largest API request body (bytes); larger ones are answered 413 before they are read.
+WMS_MAX_REQUEST_BYTES = int(os.environ.get("WMS_MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 
 # Uploaded import files are parsed in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
