@@ -224,11 +224,20 @@ def test_live_totals_use_the_server_arithmetic(sales, data):
 
 
 def test_product_search_and_customer_addresses(sales, data):
-    response = sales.get(reverse("web:order_product_options"),
-                         {"product_search": "电缆", "prefix": "lines-3"})
+    response = sales.get(reverse("web:order_product_options"), {"product_search": "电缆"})
     html = response.content.decode()
-    assert 'name="lines-3-product"' in html and "CABLE-M" in html and "SKU-001" not in html
+    assert 'role="option"' in html and "CABLE-M" in html and "SKU-001" not in html
     assert 'data-price="3.20"' in html
+    assert "Available: 50.00 米" in html  # in the default warehouse, Shanghai
+    response = sales.get(reverse("web:order_product_options"),
+                         {"product_search": "-", "warehouse": data["beijing"].pk})
+    html = response.content.decode()
+    assert html.index("CABLE-M") < html.index("SKU-001")  # by SKU
+    assert "Not stocked in this warehouse" in html and "Available: 20 把" in html
+    response = sales.get(reverse("web:order_product_options"), {"product_search": "sku-001"})
+    assert response.content.decode().count('role="option"') == 1
+    response = sales.get(reverse("web:order_product_options"), {"product_search": "nothing"})
+    assert "No active product matches" in response.content.decode()
     response = sales.get(reverse("web:order_addresses"), {"customer": data["customer"].pk})
     html = response.content.decode()
     default = data["customer"].default_address

@@ -172,6 +172,8 @@ LOGOUT_REDIRECT_URL = "web:login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Amounts grouped by thousands in Chinese too (wms_sales/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["wms_sales.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("WMS_TIME_ZONE", "Asia/Shanghai")

@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.forms.models import ModelChoiceIteratorValue
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +30,12 @@ from wms_sales.returns.models import Condition, ReturnLine, ReturnReason, Return
 
 from .forms import DateInput, FilterForm, WebForm, check_date_range, search_field
 
-# The product list of an order line shows this many products; the search box finds the rest.
-PRODUCT_OPTIONS = 50
+# An order line's search lists this many products; typing more narrows it.
+PRODUCT_OPTIONS = 20
+
+
+def product_label(product: Product) -> str:
+    return f"{product.sku} · {product.name}"
 
 
 def money_field(label: str, **kwargs: Any) -> forms.DecimalField:
@@ -205,21 +208,18 @@ class OrderForm(WebForm):
         return args
 
 
-class ProductSelect(forms.Select):
-    """Options carry the list price so that picking a product can prefill the unit price."""
-
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
-        instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-price"] = str(instance.list_price)
-        return option
-
-
 class OrderLineForm(forms.Form):
+    # One search-and-pick control per line (order-entry.js): the text the clerk types is
+    # ``product_search``, the product picked from its list is the hidden ``product``.
+    product_search = forms.CharField(
+        label=_("Product"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"class": "product-search", "autocomplete": "off",
+                                      "role": "combobox", "aria-autocomplete": "list",
+                                      "aria-expanded": "false",
+                                      "placeholder": _("SKU or name, then Enter")}))
     product = forms.ModelChoiceField(label=_("Product"), queryset=product_list(active=True),
-                                     empty_label=_("Choose a product"),
-                                     widget=ProductSelect(attrs={"data-product": ""}))
+                                     error_messages={"required": _("Choose a product.")},
+                                     widget=forms.HiddenInput(attrs={"data-product": ""}))
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False,
                                        queryset=warehouse_list(active=True),
                                        empty_label=_("Order's warehouse"))
@@ -232,31 +232,30 @@ class OrderLineForm(forms.Form):
     discount_percent = percent_field(_("Discount %"))
     tax_rate_percent = percent_field(_("Tax rate %"))
 
-    def __init__(self, *args: Any, product_options: list[Product] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("quantity", "unit_price", "discount_percent", "tax_rate_percent"):
             self.fields[name].widget.attrs.setdefault("data-priced", "")
-        if product_options is not None:
-            self.show_products(product_options)
+        search = self.fields["product_search"].widget.attrs
+        search["aria-controls"] = f"{self.prefix}-options" if self.prefix else "options"
+        typed = self.is_bound and self.data.get(self.add_prefix("product_search"))
+        chosen = None if typed else self.chosen_product()
+        if chosen is not None:
+            # The chosen product's name stands in the control (editing an order).
+            self.initial["product_search"] = product_label(chosen)
 
-    def show_products(self, products: list[Product]) -> None:
-        """List only ``products`` (and the one chosen) instead of the whole catalogue;
-        validation still accepts every active product."""
-        field = self.fields["product"]
-        chosen = self._chosen_product()
-        if chosen is not None and chosen not in products:
-            products = [chosen, *products]
-        field.widget.choices = [("", field.empty_label), *(
-            (ModelChoiceIteratorValue(p.pk, p), field.label_from_instance(p)) for p in products)]
-
-    def _chosen_product(self) -> Product | None:
+    def chosen_product(self) -> Product | None:
         value = (self.data.get(self.add_prefix("product")) if self.is_bound
                  else self.initial.get("product"))
-        value = getattr(value, "pk", value)
+        if isinstance(value, Product):
+            return value
         if not str(value or "").isdigit():
             return None
         return self.fields["product"].queryset.filter(pk=int(value)).first()
+
+    def in_page(self) -> bool:
+        """Is this row on the page? A row removed in the browser sends no field at all."""
+        return not self.is_bound or any(key.startswith(f"{self.prefix}-") for key in self.data)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -269,7 +268,7 @@ class OrderLineForm(forms.Form):
     def has_changed(self) -> bool:
         # A row removed in the browser sends no field at all (its percent fields would
         # otherwise differ from their initial 0): it is no line, as a blank row is not.
-        if self.is_bound and not any(key.startswith(f"{self.prefix}-") for key in self.data):
+        if not self.in_page():
             return False
         return super().has_changed()
 

@@ -14,7 +14,7 @@ from wms_sales.customers.selectors import customer_list
 from wms_sales.finance import selectors as finance_selectors
 from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus
 from wms_sales.inventory.models import StockLevel, Warehouse
-from wms_sales.inventory.selectors import stock_levels, warehouse_list
+from wms_sales.inventory.selectors import default_warehouse, stock_levels, warehouse_list
 from wms_sales.orders import selectors as order_selectors
 from wms_sales.orders.models import OPEN_STATUSES, OrderTransition, SalesOrder
 from wms_sales.orders.services import RETURNABLE_STATUSES
@@ -119,3 +119,16 @@ def customer_account(customer_id: int, *, invoices: bool, credit_notes: bool, or
                       if credit_notes else []),
         orders=list(order_rows[:limit]) if order_rows is not None else [],
         order_count=order_rows.count() if order_rows is not None else 0)
+
+
+def available_stock(product_ids: list[int], warehouse_id: int | None) -> dict[int, Decimal]:
+    """What can still be promised of each product in a warehouse (the default one when none
+    is named): on hand less reserved. A product never stocked there is absent."""
+    if warehouse_id is None:
+        warehouse = default_warehouse()
+        if warehouse is None:
+            return {}
+        warehouse_id = warehouse.pk
+    return {level.product_id: level.available_qty
+            for level in stock_levels(warehouse_id=warehouse_id).filter(
+                product_id__in=product_ids)}
