@@ -3,18 +3,16 @@ figures, and the range picker and the filters redraw them through htmx."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from browser.ui_helpers import shoot
 from conftest import receive
 from wms_sales.catalog.services import create_product
 from wms_sales.customers.services import create_customer
@@ -25,8 +23,6 @@ from wms_sales.returns.services import approve_return, create_return, receive_re
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(os.environ.get("WMS_SCREENSHOT_DIR",
-                                  Path(tempfile.gettempdir()) / "wms-sales-screenshots"))
 CHARTS = ("sales", "return-rate", "status", "top-products", "top-customers", "returns")
 
 
@@ -108,8 +104,7 @@ def test_dashboard_draws_its_charts_and_the_range_picker_redraws_them(login, his
     assert drawn["sales"]["datasets"][0]["label"] == "销售额（含税）"
     assert "已完成" in drawn["status"]["labels"]
     assert drawn["returns"]["datasets"][0]["label"] == "质量问题"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-zh.png"), full_page=True)
+    shoot(page, "dashboard-zh")
 
     # A quick range: htmx swaps the dashboard in place, the inputs and the URL follow.
     page.evaluate("window.notReloaded = true")
@@ -162,4 +157,4 @@ def test_dashboard_in_english_with_downloads(login, history, live_server):
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == "top-customer.xlsx"
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-en.png"), full_page=True)
+    shoot(page, "dashboard-en")

@@ -3,6 +3,7 @@ entry, the statistics range, errors where they happen, payments allocated later,
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -95,3 +96,23 @@ def test_enter_in_a_product_search_never_submits_the_order(login, live_server, l
     expect(row.locator("input[name$='-quantity']")).to_be_focused()
     expect(search).to_have_value("SKU-001 · 螺丝刀")  # CABLE-M, then SKU-001
     expect(row.locator("input[data-price]")).to_have_value("12.50")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_enter_in_the_statistics_dates_applies_the_typed_range(login, live_server, language):
+    master_data()
+    page = use_language(login("reviewer"), language)
+    page.goto(f"{live_server.url}/statistics/")
+    page.evaluate("window.notReloaded = true")
+    page.fill("#id_date_from", "2026-10-03")
+    date_to = page.locator("#id_date_to")
+    date_to.fill("2026-10-20")
+    date_to.press("Enter")
+    expect(page).to_have_url(re.compile(r"date_from=2026-10-03&date_to=2026-10-20"))
+    expect(page.locator(".report-range")).to_contain_text(
+        text(language, "2026年10月3日", "Oct. 3, 2026"))
+    expect(page.locator("#id_date_from")).to_have_value("2026-10-03")
+    expect(page.locator("#id_date_to")).to_have_value("2026-10-20")
+    expect(page.locator(".quick-ranges [aria-pressed=true]")).to_have_count(0)
+    assert "range=" not in page.url
+    assert page.evaluate("window.notReloaded") is True  # swapped in place by htmx
