@@ -7,11 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from browser.ui_helpers import LANGUAGES, shoot, text, use_language
 from conftest import receive
-from web_documents_data import master_data
+from web_documents_data import master_data, order_of
 from wms_sales.catalog.services import create_product
 from wms_sales.orders.models import SalesOrder
 
@@ -116,3 +116,71 @@ def test_enter_in_the_statistics_dates_applies_the_typed_range(login, live_serve
     expect(page.locator(".quick-ranges [aria-pressed=true]")).to_have_count(0)
     assert "range=" not in page.url
     assert page.evaluate("window.notReloaded") is True  # swapped in place by htmx
+
+
+def below(page: Page, error: Locator, field: Locator) -> None:
+    """The error sits under its field, not over it."""
+    expect(error).to_be_visible()
+    error_box, field_box = error.bounding_box(), field.bounding_box()
+    assert error_box and field_box
+    assert error_box["y"] >= field_box["y"] + field_box["height"] - 1, (error_box, field_box)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_errors_sit_next_to_their_field_and_keep_what_was_typed(login, live_server, language):
+    data = master_data()
+    page = use_language(login("sales"), language)
+    page.goto(f"{live_server.url}/orders/new/")
+    page.select_option("#id_customer", str(data["customer"].pk))
+    row = page.locator("tr.order-line").first
+    row.locator("input.product-search").fill("SKU-001")
+    row.locator("input.product-search").press("Enter")
+    row.locator("input[name$='-quantity']").fill("4")
+    discount = row.locator("input[name$='-discount_percent']")
+    discount.fill("150")
+    # The live totals refuse to price the line rather than show a negative amount.
+    expect(page.locator("#lines-0-amount")).to_have_text("—")
+    expect(page.locator("#order-totals .grand-total")).to_have_text("0.00")
+    page.get_by_role("button", name=text(language, "保存订单", "Save order")).click()
+
+    discount = page.locator("tr.order-line").first.locator("input[name$='-discount_percent']")
+    expect(discount).to_have_value("150")  # kept
+    expect(discount).to_have_attribute("aria-invalid", "true")
+    expect(discount).to_be_focused()
+    expect(discount).to_be_in_viewport()
+    error = discount.locator("xpath=..").locator("small.error")
+    expect(error).to_contain_text(text(language, "100", "100"))
+    below(page, error, discount)
+    row = page.locator("tr.order-line").first
+    expect(row.locator("input.product-search")).to_have_value("SKU-001 · 螺丝刀")
+    expect(row.locator("input[name$='-quantity']")).to_have_value("4")
+    shoot(page, f"order-entry-error-{language}")
+    assert not SalesOrder.objects.exists()
+
+    # Rejecting without a reason: the error by the reason, in view, at the order's URL.
+    order = order_of(data, ("screwdriver", "1"))
+    page = use_language(login("reviewer"), language)
+    order_url = f"{live_server.url}/orders/{order.pk}/"
+    page.goto(order_url)
+    page.locator("form[action$='/reject/'] button[type=submit]").click()
+    reason = page.locator("#id_reject-reason")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_be_focused()
+    expect(reason).to_be_in_viewport()
+    expect(page).to_have_url(order_url)
+    reason.fill("价格有误")
+    page.locator("form[action$='/reject/'] button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        text(language, "已驳回", "Rejected"))
+
+    # A negative payment: marked on the amount, which keeps the typed value.
+    page = use_language(login("finance"), language)
+    page.goto(f"{live_server.url}/payments/new/")
+    page.select_option("#id_customer", str(data["customer"].pk))
+    page.fill("#id_amount", "-5")
+    page.get_by_role("button", name=text(language, "登记收款", "Record payment")).click()
+    amount = page.locator("#id_amount")
+    expect(amount).to_have_value("-5")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    expect(amount).to_be_focused()
+    below(page, amount.locator("xpath=..").locator("small.error"), amount)

@@ -44,9 +44,11 @@ def money_field(label: str, **kwargs: Any) -> forms.DecimalField:
 
 
 def percent_field(label: str) -> forms.DecimalField:
+    # Bounded here too, so that the live totals never price a line at 150 % off.
     return forms.DecimalField(label=label, max_digits=PERCENT["max_digits"],
                               decimal_places=PERCENT["decimal_places"], required=False,
-                              initial=Decimal(0))
+                              initial=Decimal(0), min_value=Decimal(0), max_value=Decimal(100),
+                              widget=forms.NumberInput(attrs={"step": "any"}))
 
 
 def line_quantity_field(product: Product, *, limit: Decimal | None = None,
@@ -461,7 +463,7 @@ class ReceiveLineForm(forms.Form):
 class PaymentForm(WebForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=customer_list(),
                                       empty_label=_("Choose a customer"))
-    amount = money_field(_("Amount"))
+    amount = money_field(_("Amount"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices,
                                initial=PaymentMethod.BANK_TRANSFER)
     received_on = forms.DateField(label=_("Received on"), widget=DateInput)
@@ -516,7 +518,7 @@ class ApplyCreditForm(WebForm):
 
 
 class RefundForm(WebForm):
-    amount = money_field(_("Amount"))
+    amount = money_field(_("Amount"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices,
                                initial=PaymentMethod.BANK_TRANSFER)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)

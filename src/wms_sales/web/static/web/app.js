@@ -1,0 +1,20 @@
+// Every page: after a refused form, show the first error and put the cursor in its field;
+// a form refused at an action's URL (/orders/7/reject/) shows the document's own URL.
+(() => {
+  function showFirstError(root) {
+    const field = root.querySelector("[aria-invalid=true]");
+    const error = field || root.querySelector(".error, .errorlist, .form-errors");
+    if (!error) return;
+    error.scrollIntoView({ block: "center" });
+    if (field && typeof field.focus === "function") field.focus({ preventScroll: true });
+  }
+
+  function start() {
+    const shown = document.querySelector("meta[name=page-url]");
+    if (shown && shown.content !== location.pathname) history.replaceState(null, "", shown.content);
+    showFirstError(document);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
