@@ -596,6 +596,58 @@ def test_payment_errors_write_nothing(data, finance, amount, allocated, where):
     assert not Payment.objects.exists() and not PaymentAllocation.objects.exists()
 
 
+def test_payment_allocated_later_and_taken_back(data, finance):
+    shipped_order(data, ("screwdriver", "4"))  # invoice of 50.00
+    invoice = Invoice.objects.get()
+    response = finance.post(reverse("web:payment_create"), {
+        "customer": data["customer"].pk, "amount": "80.00", "method": "cash",
+        "received_on": "2030-01-10", "reference": "", "note": ""})
+    payment = Payment.objects.get()
+    assert response["Location"] == reverse("web:payment_detail", args=[payment.pk])
+    page = finance.get(response["Location"])
+    assert page.context["unallocated"] == D(80)
+    allocate = reverse("web:payment_allocate", args=[payment.pk])
+    refused = finance.post(allocate, {})  # nothing entered
+    assert refused.context["form"].non_field_errors() == [
+        "Enter the amount to allocate to at least one invoice."]
+    refused = finance.post(allocate, {f"invoice-{invoice.pk}-amount": "60"})
+    assert "amount" in refused.context["lines"].forms[0].errors  # only 50.00 open
+    response = finance.post(allocate, {f"invoice-{invoice.pk}-amount": "50"}, follow=True)
+    assert messages_of(response) == ["Payment allocated."]
+    assert response.context["unallocated"] == D(30)
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+
+    allocation = PaymentAllocation.objects.get()
+    response = finance.post(reverse("web:payment_unallocate", args=[payment.pk, allocation.pk]),
+                            follow=True)
+    assert messages_of(response) == ["Allocation taken back; the invoice is open again."]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.open_amount) == ("open", D(50))
+    assert response.context["unallocated"] == D(80)
+    assert finance.post(reverse("web:payment_unallocate", args=[payment.pk, allocation.pk])
+                        ).status_code == 404  # already taken back
+
+
+def test_customer_balance_reconciles_with_the_open_invoices(data, finance):
+    order = shipped_order(data, ("screwdriver", "8"))  # invoice of 100.00
+    note = received_return(order, "2").credit_note  # 25.00 of credit
+    from wms_sales.finance.services import record_payment, refund_credit_note
+
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(70), method="cash",
+                   allocations=[{"invoice_id": Invoice.objects.get().pk, "amount": D(40)}])
+    refund_credit_note(actor=None, credit_note_id=note.pk, amount=D(5), method="cash")
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(-3), method="cash")
+    account = finance.get(reverse("web:customer_detail", args=[data["customer"].pk])
+                          ).context["account"]
+    # 100 invoiced − 25 credited − (70 − 5 − 3) paid = 13; open 60 − 30 − 20 + 3 = 13.
+    assert account.balance["balance"] == D(13)
+    assert (account.aging["total"], account.balance["unallocated"], account.open_credit,
+            account.refunds_on_account) == (D(60), D(30), D(20), D(3))
+    assert (account.aging["total"] - account.balance["unallocated"] - account.open_credit
+            + account.refunds_on_account) == account.balance["balance"]
+
+
 def test_credit_note_apply_and_refund(data, finance):
     order = shipped_order(data, ("screwdriver", "4"))
     note = received_return(order, "2").credit_note  # 25.00

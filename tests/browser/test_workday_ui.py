@@ -11,8 +11,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from browser.ui_helpers import LANGUAGES, shoot, text, use_language
 from conftest import receive
-from web_documents_data import master_data, order_of
+from web_documents_data import master_data, order_of, shipped_order
 from wms_sales.catalog.services import create_product
+from wms_sales.finance.models import Invoice, Payment
 from wms_sales.orders.models import SalesOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -184,3 +185,52 @@ def test_errors_sit_next_to_their_field_and_keep_what_was_typed(login, live_serv
     expect(amount).to_have_attribute("aria-invalid", "true")
     expect(amount).to_be_focused()
     below(page, amount.locator("xpath=..").locator("small.error"), amount)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_payment_saved_without_allocation_is_allocated_later(login, live_server, language):
+    data = master_data()
+    shipped_order(data, ("screwdriver", "4"))  # an invoice of 50.00
+    invoice = Invoice.objects.get()
+    page = use_language(login("finance"), language)
+    page.goto(f"{live_server.url}/payments/new/?customer={data['customer'].pk}")
+    page.fill("#id_amount", "1080")
+    page.get_by_role("button", name=text(language, "登记收款", "Record payment")).click()
+    payment = Payment.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(payment.number)
+    expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
+
+    # The customer's balance and the open invoices agree, line by line.
+    page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
+    reconcile = page.locator("dl.reconcile")
+    expect(reconcile.locator("dd").first).to_have_text("50.00")
+    expect(reconcile.locator("dd.unallocated")).to_have_text("−1,080.00")
+    expect(reconcile.locator("dd.balance")).to_have_text("-1,030.00")
+
+    # From the list, by its number, to the payment; allocate the invoice there.
+    page.goto(f"{live_server.url}/payments/")
+    page.get_by_role("link", name=payment.number).click()
+    page.fill(f"#id_invoice-{invoice.pk}-amount", "50")
+    page.get_by_role("button", name=text(language, "核销", "Allocate"), exact=True).click()
+    expect(page.locator(".messages")).to_contain_text(
+        text(language, "收款已核销", "Payment allocated"))
+    expect(page.locator("dd.unallocated")).to_have_text("1,030.00")
+    allocations = page.locator("article.payment-allocations")
+    expect(allocations).to_contain_text(invoice.number)
+    shoot(page, f"payment-{language}")
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+
+    page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
+    expect(reconcile.locator("dd").first).to_have_text("0.00")
+    expect(reconcile.locator("dd.unallocated")).to_have_text("−1,030.00")
+    expect(reconcile.locator("dd.balance")).to_have_text("-1,030.00")
+
+    # Taken back: the invoice is open again.
+    page.goto(f"{live_server.url}/payments/{payment.pk}/")
+    page.get_by_role("button", name=text(language, "撤销核销", "Take back")).click()
+    expect(page.locator(".messages")).to_contain_text(
+        text(language, "核销已撤销", "Allocation taken back"))
+    expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
+    invoice.refresh_from_db()
+    assert invoice.status == "open"

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from wms_sales.catalog.selectors import product_list
 from wms_sales.customers.models import CustomerStatus
 from wms_sales.customers.selectors import customer_list
 from wms_sales.finance import selectors as finance_selectors
-from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus
+from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus, Payment
 from wms_sales.inventory.models import StockLevel, Warehouse
 from wms_sales.inventory.selectors import default_warehouse, stock_levels, warehouse_list
 from wms_sales.orders import selectors as order_selectors
@@ -102,6 +102,8 @@ class CustomerAccount:
 
     balance: dict[str, Decimal] | None
     aging: dict[str, Decimal] | None
+    open_credit: Decimal
+    refunds_on_account: Decimal
     open_invoices: list[Invoice]
     credit_notes: list[CreditNote]
     orders: list[SalesOrder]
@@ -114,11 +116,21 @@ def customer_account(customer_id: int, *, invoices: bool, credit_notes: bool, or
     return CustomerAccount(
         balance=finance_selectors.customer_balance(customer_id) if invoices else None,
         aging=finance_selectors.aging(customer_id=customer_id) if invoices else None,
+        open_credit=finance_selectors.open_credit_total(customer_id) if invoices else Decimal(0),
+        refunds_on_account=refunds_on_account(customer_id) if invoices else Decimal(0),
         open_invoices=list(open_invoices(customer_id)) if invoices else [],
         credit_notes=(list(finance_selectors.credit_note_list(customer_id=customer_id)[:limit])
                       if credit_notes else []),
         orders=list(order_rows[:limit]) if order_rows is not None else [],
         order_count=order_rows.count() if order_rows is not None else 0)
+
+
+def refunds_on_account(customer_id: int) -> Decimal:
+    """Money paid back to the customer that no credit note accounts for (negative payments
+    of their own): it raises the balance without reopening any invoice."""
+    refunds = Payment.objects.filter(customer_id=customer_id, amount__lt=0,
+                                     credit_note__isnull=True).aggregate(total=Sum("amount"))
+    return -(refunds["total"] or Decimal(0))
 
 
 def available_stock(product_ids: list[int], warehouse_id: int | None) -> dict[int, Decimal]:
