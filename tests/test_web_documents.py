@@ -5,12 +5,14 @@ the form or as a message and writes nothing."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pypdf
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from test_web_views import form_errors, login
 from web_documents_data import (
@@ -707,3 +709,19 @@ def test_edit_form_shows_plain_numbers(sales, data):
     assert 'name="lines-0-quantity" value="10"' in html
     assert 'name="lines-1-quantity" value="2.5"' in html
     assert 'name="lines-0-unit_price" value="12.5"' in html
+
+
+def test_every_stock_change_stamps_the_level_updated_time(data, finance):
+    long_ago = timezone.now() - timedelta(days=3)
+    levels = StockLevel.objects.filter(product=data["screwdriver"], warehouse=data["shanghai"])
+    levels.update(updated_at=long_ago)
+    order = approved_order(data, ("screwdriver", "2"))  # reserves
+    assert levels.get().updated_at > long_ago
+    levels.update(updated_at=long_ago)
+    outbound = create_outbound(actor=None, order_id=order.pk, warehouse_id=data["shanghai"].pk)
+    post_outbound(actor=None, outbound_id=outbound.pk)  # issues
+    level = levels.get()
+    assert (level.on_hand, level.updated_at > long_ago) == (D(98), True)
+    page = finance.get(reverse("web:stock_levels"), {"q": "SKU-001"})
+    assert timezone.localtime(level.updated_at).strftime("%Y-%m-%d %H:%M") \
+        in page.content.decode()

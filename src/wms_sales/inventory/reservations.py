@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from wms_sales.common.errors import Conflict
 
@@ -24,6 +25,15 @@ class ReservationRequest:
     product_id: int
     warehouse_id: int
     quantity: Decimal
+
+
+def _save_levels(levels: Iterable[StockLevel], fields: list[str]) -> None:
+    """bulk_update skips auto_now: stamp the change time on every level touched."""
+    levels = list(levels)
+    now = timezone.now()
+    for level in levels:
+        level.updated_at = now
+    StockLevel.objects.bulk_update(levels, [*fields, "updated_at"], batch_size=500)
 
 
 @transaction.atomic
@@ -46,7 +56,7 @@ def reserve(*, source_type: str, source_ref: str,
                        details={"lines": short})
     for pair, quantity in wanted.items():
         levels[pair].reserved += quantity
-    StockLevel.objects.bulk_update(levels.values(), ["reserved"], batch_size=500)
+    _save_levels(levels.values(), ["reserved"])
     return Reservation.objects.bulk_create(
         [Reservation(product_id=r.product_id, warehouse_id=r.warehouse_id,
                      source_type=source_type, source_id=r.source_id, source_ref=source_ref,
@@ -69,7 +79,7 @@ def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
         levels[(reservation.product_id, reservation.warehouse_id)].reserved -= reservation.quantity
         total += reservation.quantity
         reservation.quantity = Decimal(0)
-    StockLevel.objects.bulk_update(levels.values(), ["reserved"], batch_size=500)
+    _save_levels(levels.values(), ["reserved"])
     Reservation.objects.bulk_update(held, ["quantity"], batch_size=500)
     return total
 
@@ -115,6 +125,6 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
             quantity=-request.quantity, balance_after=level.on_hand, reason=MoveReason.SALE_ISSUE,
             source_type=document_type, source_id=document_id, source_ref=document_ref,
             actor=actor if getattr(actor, "pk", None) else None))
-    StockLevel.objects.bulk_update(levels.values(), ["on_hand", "reserved"], batch_size=500)
+    _save_levels(levels.values(), ["on_hand", "reserved"])
     Reservation.objects.bulk_update(held.values(), ["quantity"], batch_size=500)
     StockMove.objects.bulk_create(moves, batch_size=500)
