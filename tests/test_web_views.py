@@ -248,7 +248,7 @@ def test_address_of_another_customer_is_404(sales, customer):
 
 def test_product_duplicate_sku_and_edit(warehouse_user, product):
     data = {"sku": "SKU-001", "name": "另一个", "unit": "个", "list_price": "1",
-            "quantity_precision": "0", "active": "on"}
+            "quantity_precision": "0", "tax_rate_percent": "13", "active": "on"}
     response = warehouse_user.post(reverse("web:product_create"), data)
     assert form_errors(response)["sku"] == ["This SKU is already taken."]
     assert Product.objects.count() == 1
@@ -256,8 +256,8 @@ def test_product_duplicate_sku_and_edit(warehouse_user, product):
                                    {**data, "name": "螺丝刀（大）", "list_price": "15.00"})
     assert response.status_code == 302
     product.refresh_from_db()
-    assert (product.name, product.list_price, product.unit) == (
-        "螺丝刀（大）", Decimal("15.00"), "个")
+    assert (product.name, product.list_price, product.unit, product.tax_rate_percent) == (
+        "螺丝刀（大）", Decimal("15.00"), "个", Decimal(13))
 
 
 def test_warehouse_create_and_keep_default(warehouse_user, warehouse):

@@ -234,3 +234,34 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
     invoice.refresh_from_db()
     assert invoice.status == "open"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_line_shows_available_stock_and_takes_the_default_tax_rate(login, live_server,
+                                                                     language):
+    data = master_data()
+    lamp = create_product(actor=None, sku="LED-9W", name="LED 灯泡 9W", unit="个",
+                          list_price=Decimal("8.80"), tax_rate_percent=Decimal(13))
+    receive(lamp, data["beijing"], "40")
+    page = use_language(login("sales"), language)
+    page.goto(f"{live_server.url}/orders/new/")
+    page.select_option("#id_customer", str(data["customer"].pk))
+    row = page.locator("tr.order-line").first
+    search = row.locator("input.product-search")
+    search.fill("led")
+    expect(row.locator("[role=option]")).to_contain_text(
+        text(language, "此仓库无库存", "Not stocked in this warehouse"))  # Shanghai
+    row.locator("select[name$='-warehouse']").select_option(str(data["beijing"].pk))
+    search.focus()
+    search.press("Enter")
+    available = row.locator(".available")
+    expect(available).to_have_text(text(language, "可用：40 个", "Available: 40 个"))
+    expect(row.locator("input[name$='-tax_rate_percent']")).to_have_value("13")
+    expect(row.locator("input[data-price]")).to_have_value("8.80")
+    page.keyboard.type("2")
+    # 2 × 8.80 = 17.60, 13 % tax 2.29.
+    expect(page.locator("#lines-0-amount")).to_have_text("19.89")
+    row.locator("select[name$='-warehouse']").select_option("")  # back to Shanghai
+    expect(available).to_have_text(
+        text(language, "此仓库无库存", "Not stocked in this warehouse"))
+    expect(available).to_have_class(re.compile("short"))

@@ -37,30 +37,65 @@
     }
   }
 
-  function search(input) {
-    const s = of(input);
-    const text = input.value.trim();
-    if (s.pending && s.pending.text === text) return s.pending.done;
-    const row = rowOf(input);
-    const warehouse = row.querySelector("select[name$='-warehouse']").value
+  // A list is for a search in one warehouse: what is available depends on both.
+  function warehouseOf(row) {
+    return row.querySelector("select[name$='-warehouse']").value
       || document.getElementById("id_warehouse")?.value || "";
+  }
+  const keyOf = (input) => `${input.value.trim()}|${warehouseOf(rowOf(input))}`;
+
+  function fetchOptions(text, warehouse) {
     const url = new URL(lines().dataset.optionsUrl, location.href);
     url.search = new URLSearchParams({ product_search: text, warehouse }).toString();
-    const done = fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : ""))
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""));
+  }
+
+  function search(input) {
+    const s = of(input);
+    const key = keyOf(input);
+    if (s.pending && s.pending.key === key) return s.pending.done;
+    const done = fetchOptions(input.value.trim(), warehouseOf(rowOf(input)))
       .then((html) => {
-        if (input.value.trim() !== text) return; // typed on meanwhile: a newer search follows
+        if (keyOf(input) !== key) return; // typed on meanwhile: a newer search follows
         const list = listOf(input);
         list.innerHTML = html;
-        s.shown = text;
+        s.shown = key;
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
         highlight(input, 0);
       })
       .finally(() => { if (s.pending?.done === done) s.pending = null; });
-    s.pending = { text, done };
+    s.pending = { key, done };
     return done;
   }
+
+  function showAvailable(row, option) {
+    const available = row.querySelector(".available");
+    available.textContent = option ? option.dataset.available : "";
+    available.classList.toggle("short", Boolean(option?.hasAttribute("data-short")));
+  }
+
+  // Another warehouse for a picked product: say what is available there.
+  function refreshAvailable(row) {
+    const hidden = row.querySelector("input[data-product]");
+    if (!hidden.value) return;
+    const sku = row.querySelector("input.product-search").value.split(" · ")[0];
+    fetchOptions(sku, warehouseOf(row)).then((html) => {
+      const box = document.createElement("ul");
+      box.innerHTML = html;
+      showAvailable(row, box.querySelector(`[data-value="${hidden.value}"]`));
+    });
+  }
+
+  document.addEventListener("change", (event) => {
+    const select = event.target;
+    if (select.matches?.("tr.order-line select[name$='-warehouse']")) {
+      refreshAvailable(rowOf(select));
+    } else if (select.id === "id_warehouse") {
+      document.querySelectorAll("tr.order-line").forEach(refreshAvailable);
+    }
+  });
 
   function pick(input, option) {
     const row = rowOf(input);
@@ -70,9 +105,9 @@
     hidden.value = option.dataset.value;
     const price = row.querySelector("input[data-price]");
     if (price) price.value = option.dataset.price;
-    const available = row.querySelector(".available");
-    available.textContent = option.dataset.available;
-    available.classList.toggle("short", option.hasAttribute("data-short"));
+    const tax = row.querySelector("input[name$='-tax_rate_percent']");
+    if (tax && option.dataset.tax !== undefined) tax.value = option.dataset.tax; // the product's default
+    showAvailable(row, option);
     close(input);
     const quantity = row.querySelector("input[name$='-quantity']");
     quantity.focus();
@@ -82,7 +117,7 @@
 
   async function pickTyped(input) {
     const s = of(input);
-    if (s.shown !== input.value.trim()) {
+    if (s.shown !== keyOf(input)) {
       clearTimeout(s.timer);
       await search(input);
     }
