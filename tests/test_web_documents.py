@@ -480,12 +480,14 @@ def return_post(forms, **per_line) -> dict:
     return post
 
 
-def test_return_request_prefilled_then_approve_and_receive(data, sales, reviewer,
-                                                           warehouse_user):
+def test_return_request_from_zero_then_approve_and_receive(data, sales, reviewer,
+                                                          warehouse_user):
     order = shipped_order(data, ("screwdriver", "5"), ("cable", "2"))
     url = reverse("web:return_create", args=[order.pk])
     forms = sales.get(url).context["lines"].forms
-    assert [form["quantity"].value() for form in forms] == [D(5), D("2.00")]
+    assert [form["quantity"].value() for form in forms] == [D(0), D("0.00")]
+    # "Return all" fills each line with what it has left.
+    assert [form["quantity"].field.widget.attrs["data-fill"] for form in forms] == ["5", "2.00"]
     response = sales.post(url, return_post(forms, **{forms[0].prefix: {
         "quantity": "2", "reason": "quality", "reason_text": "刀头松动"}}))
     sales_return = SalesReturn.objects.get()

@@ -142,7 +142,7 @@ def test_return_path_to_credit_note(login, live_server):
     page.goto(order_url)
     page.get_by_role("button", name="退货", exact=True).click()
     quantity = page.locator(f"#id_line-{line.pk}-quantity")
-    expect(quantity).to_have_value("5")  # prefilled with what can be returned
+    expect(quantity).to_have_value("0")  # nothing is returned until the clerk says so
     quantity.fill("2")
     page.select_option(f"#id_line-{line.pk}-reason", "quality")
     page.fill(f"#id_line-{line.pk}-reason_text", "刀头松动")

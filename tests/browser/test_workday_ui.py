@@ -15,6 +15,7 @@ from web_documents_data import master_data, order_of, shipped_order
 from wms_sales.catalog.services import create_product
 from wms_sales.finance.models import Invoice, Payment
 from wms_sales.orders.models import SalesOrder
+from wms_sales.returns.models import SalesReturn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -265,3 +266,29 @@ def test_a_line_shows_available_stock_and_takes_the_default_tax_rate(login, live
     expect(available).to_have_text(
         text(language, "此仓库无库存", "Not stocked in this warehouse"))
     expect(available).to_have_class(re.compile("short"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_return_form_starts_at_zero_and_asks_reasons_only_where_returned(
+        login, live_server, language):
+    data = master_data()
+    order = shipped_order(data, ("screwdriver", "5"), ("cable", "2.5"))
+    screwdriver, cable = order.lines.order_by("line_no")
+    page = use_language(login("sales"), language)
+    page.goto(f"{live_server.url}/orders/{order.pk}/return/")
+    first = page.locator(f"#id_line-{screwdriver.pk}-quantity")
+    second = page.locator(f"#id_line-{cable.pk}-quantity")
+    expect(first).to_have_value("0")
+    expect(second).to_have_value("0.00")
+    page.get_by_role("button", name=text(language, "全部退货", "Return all")).click()
+    expect(first).to_have_value("5")
+    expect(second).to_have_value("2.50")
+    second.fill("0")  # the cable stays with the customer: no reason asked for it
+    first.fill("2")
+    page.select_option(f"#id_line-{screwdriver.pk}-reason", "quality")
+    shoot(page, f"return-form-{language}")
+    page.get_by_role("button", name=text(language, "提交退货申请", "Request return")).click()
+    sales_return = SalesReturn.objects.get()
+    expect(page.locator(".messages")).to_contain_text(sales_return.number)
+    assert [(line.order_line_id, line.quantity) for line in sales_return.lines.all()] == [
+        (screwdriver.pk, Decimal(2))]

@@ -401,8 +401,12 @@ class ReturnLineForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
         self.line, self.returnable = line, returnable
+        # Starts at zero: only the lines the customer sends back are filled in ("Return all"
+        # fills every line with what it has left).
         self.fields["quantity"] = line_quantity_field(line.product, limit=returnable,
-                                                      initial=returnable)
+                                                      initial=Decimal(0))
+        step = Decimal(1).scaleb(-line.product.quantity_precision)
+        self.fields["quantity"].widget.attrs["data-fill"] = str(returnable.quantize(step))
         self.order_fields(["quantity", "expected_condition", "reason", "reason_text"])
 
     def clean(self) -> dict[str, Any]:

@@ -9,6 +9,16 @@
     if (field && typeof field.focus === "function") field.focus({ preventScroll: true });
   }
 
+  // "Return all" and the like: fill each input of a table with the value it offers.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest?.("[data-fill-all]");
+    if (!button) return;
+    document.querySelectorAll(`${button.dataset.fillAll} input[data-fill]`).forEach((input) => {
+      input.value = input.dataset.fill;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+
   function start() {
     const shown = document.querySelector("meta[name=page-url]");
     if (shown && shown.content !== location.pathname) history.replaceState(null, "", shown.content);
