@@ -41,7 +41,7 @@ def effects() -> tuple:
 
 def test_create_fills_the_defaults(sales_api, customer, product, warehouse, second_warehouse):
     order = create(sales_api, order_body(customer, product))
-    assert re.fullmatch(rf"SO{timezone.localdate():%Y%m%d}\d{{4}}", order["number"])
+    assert re.fullmatch(rf"SO{timezone.localdate():%Y%m%d}\d{{6}}", order["number"])
     assert (order["status"], order["warehouse_id"], order["created_by"]) == (
         "pending", warehouse.pk, "sales-user")
     assert (order["delivery_address"], order["delivery_recipient"], order["delivery_phone"]) \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -11,7 +11,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from wms_sales.catalog.api import router as products_router
 from wms_sales.common.api import API_AUTH
-from wms_sales.common.errors import DomainError
+from wms_sales.common.db import is_retryable
+from wms_sales.common.errors import Busy, DomainError
 from wms_sales.customers.api import router as customers_router
 from wms_sales.finance.api import router as finance_router
 from wms_sales.inventory.api import stock_router, warehouses_router
@@ -41,7 +42,19 @@ def error_response(request: HttpRequest, status: int, code: str, message: str,
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, exc.details)
+    response = error_response(request, exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, Busy):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(OperationalError)
+def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    # A deadlock or serialization failure outside a retried service (e.g. a read that lost a
+    # lock wait): the client retries, it is not a server fault.
+    if is_retryable(exc):
+        return on_domain_error(request, Busy())
+    raise exc
 
 
 def _field_name(loc: list) -> str:

@@ -162,6 +162,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # hold those rules under a row lock, so the warning is expected.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
 
+AUTHENTICATION_BACKENDS = ["wms_sales.accounts.backends.RolePermissionBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -1,6 +1,23 @@
+import sqlite3
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+
+def use_sqlites_real_parameter_limit(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Django 5.2 assumes SQLite's old default of 999 parameters per statement and splits
+    bulk inserts and updates into many statements; the SQLite Python ships allows far more
+    (Django 6.0 reads the limit the same way)."""
+    if connection.vendor == "sqlite":
+        connection.features.max_query_params = connection.connection.getlimit(
+            sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 class CommonConfig(AppConfig):
     name = "wms_sales.common"
     label = "common"
+
+    def ready(self) -> None:
+        connection_created.connect(use_sqlites_real_parameter_limit,
+                                   dispatch_uid="wms_sqlite_parameter_limit")

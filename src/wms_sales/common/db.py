@@ -10,8 +10,12 @@ from typing import TypeVar
 
 from django.db import DatabaseError, connection, transaction
 
+from .errors import Busy
+
 T = TypeVar("T")
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = 0.01  # seconds; doubled per attempt, jittered
+BACKOFF_CAP = 0.3
 
 # PostgreSQL SQLSTATEs and MySQL/MariaDB error numbers meaning "run the transaction again".
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
@@ -31,8 +35,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
     """Run ``func`` in its own transaction, again (bounded) after a deadlock or serialization
-    failure. Inside an outer transaction it runs in a savepoint (only the outermost level can
-    retry), so a failed call leaves nothing behind even when the caller goes on."""
+    failure, after a jittered exponential backoff; when every attempt failed that way the
+    caller gets ``Busy`` (503), never the database error. Inside an outer transaction it runs
+    in a savepoint (only the outermost level can retry), so a failed call leaves nothing
+    behind even when the caller goes on."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs) -> T:
@@ -44,9 +50,12 @@ def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
                 with transaction.atomic():
                     return func(*args, **kwargs)
             except DatabaseError as exc:
-                if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                if not is_retryable(exc):
                     raise
-                time.sleep(random.uniform(0, 0.02 * attempt))  # de-synchronize the retriers
+                if attempt == MAX_ATTEMPTS:
+                    raise Busy() from exc
+                # Full jitter: the retriers spread out instead of colliding again.
+                time.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
         raise AssertionError("unreachable")
 
     return wrapper

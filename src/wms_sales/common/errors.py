@@ -52,3 +52,16 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "permission_denied"
+
+
+class Busy(DomainError):
+    """The database stayed too contended to finish (deadlocks or serialization failures
+    after every retry): 503, to be retried by the client after ``retry_after`` seconds."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str = "The server is busy; please retry shortly.", *,
+                 retry_after: int = 1) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

@@ -31,7 +31,7 @@ from tqdm import tqdm
 from wms_sales.accounts.roles import SALES
 from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
-from wms_sales.common.models import NumberSeries
+from wms_sales.common import numbering
 from wms_sales.common.money import line_amounts
 from wms_sales.customers.models import Customer, CustomerAddress
 from wms_sales.finance.models import (
@@ -156,23 +156,19 @@ class Stock:
 
 
 class Numbers:
-    """Document numbers per series and day, continuing what the database already used."""
+    """Document numbers for the history, continuing the database's series; the series are
+    moved past what the history used when it is saved."""
 
     def __init__(self) -> None:
-        self.last = dict(NumberSeries.objects.values_list("key", "last_value"))
-        self.changed: set[str] = set()
+        self.last = {prefix: numbering.last_value(prefix) for prefix in numbering.SERIES}
 
     def next(self, prefix: str, day: date) -> str:
-        key = f"{prefix}{day:%Y%m%d}"
-        self.last[key] = self.last.get(key, 0) + 1
-        self.changed.add(key)
-        return f"{key}{self.last[key]:04d}"
+        self.last[prefix] += 1
+        return numbering.format_document_number(prefix, day, self.last[prefix])
 
     def save(self) -> None:
-        NumberSeries.objects.bulk_create(
-            [NumberSeries(key=key, last_value=self.last[key]) for key in sorted(self.changed)],
-            update_conflicts=True, unique_fields=["key"], update_fields=["last_value"],
-            batch_size=1000)
+        for prefix, value in self.last.items():
+            numbering.skip_past(prefix, value)
 
 
 @dataclass

@@ -11,12 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from wms_sales.common.errors import Conflict
 
-from .models import MoveReason, Reservation, StockLevel, StockMove
-from .services import lock_levels
+from .models import MoveReason, Reservation, StockMove
+from .services import lock_levels, save_levels
 
 
 @dataclass(frozen=True)
@@ -25,15 +24,6 @@ class ReservationRequest:
     product_id: int
     warehouse_id: int
     quantity: Decimal
-
-
-def _save_levels(levels: Iterable[StockLevel], fields: list[str]) -> None:
-    """bulk_update skips auto_now: stamp the change time on every level touched."""
-    levels = list(levels)
-    now = timezone.now()
-    for level in levels:
-        level.updated_at = now
-    StockLevel.objects.bulk_update(levels, [*fields, "updated_at"], batch_size=500)
 
 
 @transaction.atomic
@@ -56,7 +46,7 @@ def reserve(*, source_type: str, source_ref: str,
                        details={"lines": short})
     for pair, quantity in wanted.items():
         levels[pair].reserved += quantity
-    _save_levels(levels.values(), ["reserved"])
+    save_levels(levels.values(), ["reserved"])
     return Reservation.objects.bulk_create(
         [Reservation(product_id=r.product_id, warehouse_id=r.warehouse_id,
                      source_type=source_type, source_id=r.source_id, source_ref=source_ref,
@@ -79,7 +69,7 @@ def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
         levels[(reservation.product_id, reservation.warehouse_id)].reserved -= reservation.quantity
         total += reservation.quantity
         reservation.quantity = Decimal(0)
-    _save_levels(levels.values(), ["reserved"])
+    save_levels(levels.values(), ["reserved"])
     Reservation.objects.bulk_update(held, ["quantity"], batch_size=500)
     return total
 
@@ -125,6 +115,5 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
             quantity=-request.quantity, balance_after=level.on_hand, reason=MoveReason.SALE_ISSUE,
             source_type=document_type, source_id=document_id, source_ref=document_ref,
             actor=actor if getattr(actor, "pk", None) else None))
-    _save_levels(levels.values(), ["on_hand", "reserved"])
+    save_levels(levels.values(), ["on_hand", "reserved"], moves)
     Reservation.objects.bulk_update(held.values(), ["quantity"], batch_size=500)
-    StockMove.objects.bulk_create(moves, batch_size=500)

@@ -4,12 +4,15 @@ through ``lock_levels`` (sorted by product, warehouse) so concurrent documents n
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from wms_sales.catalog.models import MAX_QUANTITY, Product
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
@@ -69,30 +72,45 @@ def update_warehouse(*, actor: Any, warehouse_id: int, **changes: Any) -> Wareho
 
 # --- levels and moves --------------------------------------------------------------------
 
+def _pairs_filter(pairs: Sequence[tuple[int, int]]) -> Q:
+    """Exactly these (product, warehouse) pairs: per warehouse, its products."""
+    by_warehouse: dict[int, list[int]] = defaultdict(list)
+    for product_id, warehouse_id in pairs:
+        by_warehouse[warehouse_id].append(product_id)
+    condition = Q(pk__in=[])
+    for warehouse_id, product_ids in sorted(by_warehouse.items()):
+        condition |= Q(warehouse_id=warehouse_id, product_id__in=product_ids)
+    return condition
+
+
 def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    """Lock the levels of (product_id, warehouse_id) pairs in a fixed order, creating missing
-    ones, and return them by pair. Must run inside a transaction."""
+    """Lock the levels of exactly these (product_id, warehouse_id) pairs in a fixed order,
+    creating missing ones, and return them by pair. Must run inside a transaction; callers
+    take it as late as they can, since the locks are held until commit."""
     wanted = sorted(set(pairs))
-    existing = {(lv.product_id, lv.warehouse_id) for lv in StockLevel.objects.filter(
-        product_id__in={p for p, _ in wanted}, warehouse_id__in={w for _, w in wanted})}
-    for product_id, warehouse_id in wanted:
-        if (product_id, warehouse_id) not in existing:
-            try:
-                with transaction.atomic():
-                    StockLevel.objects.create(product_id=product_id, warehouse_id=warehouse_id)
-            except IntegrityError:
-                pass  # created concurrently; the lock below waits for that commit
-    locked = StockLevel.objects.select_for_update().filter(
-        product_id__in={p for p, _ in wanted}, warehouse_id__in={w for _, w in wanted},
-    ).order_by("product_id", "warehouse_id")
-    return {(lv.product_id, lv.warehouse_id): lv for lv in locked
-            if (lv.product_id, lv.warehouse_id) in set(wanted)}
+    if not wanted:
+        return {}
+    locked = {(lv.product_id, lv.warehouse_id): lv for lv in StockLevel.objects
+              .select_for_update().filter(_pairs_filter(wanted))
+              .order_by("product_id", "warehouse_id")}
+    missing = [pair for pair in wanted if pair not in locked]
+    if missing:
+        # New levels: ON CONFLICT DO NOTHING lets a concurrent creator win; the lock below
+        # then waits for its commit. Taken after the existing ones: still in one order per
+        # call, and a level is created once in its life.
+        StockLevel.objects.bulk_create(
+            [StockLevel(product_id=p, warehouse_id=w) for p, w in missing],
+            ignore_conflicts=True, batch_size=500)
+        locked.update({(lv.product_id, lv.warehouse_id): lv for lv in StockLevel.objects
+                       .select_for_update().filter(_pairs_filter(missing))
+                       .order_by("product_id", "warehouse_id")})
+    return locked
 
 
-def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
-              source_type: str = "", source_id: int | None = None, source_ref: str = "",
-              note: str = "") -> StockMove:
-    """Change a *locked* level's on_hand by ``quantity`` and write the ledger line.
+def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Any, *,
+                  source_type: str = "", source_id: int | None = None, source_ref: str = "",
+                  note: str = "") -> StockMove:
+    """Change a *locked* level's on_hand in memory and return its (unsaved) ledger line.
 
     Refuses to take on_hand below what is reserved (or below zero)."""
     new_on_hand = level.on_hand + quantity
@@ -105,11 +123,32 @@ def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
                      "on_hand": str(level.on_hand), "reserved": str(level.reserved),
                      "requested_change": str(quantity)})
     level.on_hand = new_on_hand
-    level.save(update_fields=["on_hand", "updated_at"])
-    return StockMove.objects.create(
+    return StockMove(
         product_id=level.product_id, warehouse_id=level.warehouse_id, quantity=quantity,
         balance_after=new_on_hand, reason=reason, source_type=source_type, source_id=source_id,
         source_ref=source_ref, note=note, actor=actor if getattr(actor, "pk", None) else None)
+
+
+def save_levels(levels: Iterable[StockLevel], fields: Sequence[str],
+                moves: Sequence[StockMove] = ()) -> None:
+    """Write changed levels (stamping their update time) and their ledger lines: two
+    statements per batch whatever the number of lines."""
+    levels = list(levels)
+    now = timezone.now()
+    for level in levels:
+        level.updated_at = now
+    StockLevel.objects.bulk_update(levels, [*fields, "updated_at"], batch_size=500)
+    StockMove.objects.bulk_create(moves, batch_size=500)
+
+
+def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
+              source_type: str = "", source_id: int | None = None, source_ref: str = "",
+              note: str = "") -> StockMove:
+    """Change a *locked* level's on_hand by ``quantity`` and write the ledger line."""
+    move = _changed_level(level, quantity, reason, actor, source_type=source_type,
+                          source_id=source_id, source_ref=source_ref, note=note)
+    save_levels([level], ["on_hand"], [move])
+    return move
 
 
 def parse_quantity(value: Any, product: Product, field: str = "quantity") -> Decimal:
@@ -196,15 +235,16 @@ def receive_returned_goods(*, actor: Any, items: Sequence[ReturnedGoods], docume
     levels = lock_levels((item.product_id, item.warehouse_id) for item in items)
     moves = []
     source = {"source_type": document_type, "source_id": document_id,
-              "source_ref": document_ref, "actor": actor}
+              "source_ref": document_ref}
     for item in items:
         level = levels[(item.product_id, item.warehouse_id)]
         if item.good > 0:
-            moves.append(post_move(level=level, quantity=item.good,
-                                   reason=MoveReason.RETURN_RESTOCK, **source))
+            moves.append(_changed_level(level, item.good, MoveReason.RETURN_RESTOCK, actor,
+                                        **source))
         if item.damaged > 0:
-            moves.append(post_move(level=level, quantity=item.damaged,
-                                   reason=MoveReason.RETURN_DAMAGED, **source))
-            moves.append(post_move(level=level, quantity=-item.damaged,
-                                   reason=MoveReason.WRITE_OFF, note="damaged return", **source))
+            moves.append(_changed_level(level, item.damaged, MoveReason.RETURN_DAMAGED, actor,
+                                        **source))
+            moves.append(_changed_level(level, -item.damaged, MoveReason.WRITE_OFF, actor,
+                                        note="damaged return", **source))
+    save_levels(levels.values(), ["on_hand"], moves)
     return moves

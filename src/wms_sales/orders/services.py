@@ -6,12 +6,12 @@ Lock order, everywhere: the order row, then the customer row, then stock levels 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -138,7 +138,13 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
 
 
 def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
-    qs = Customer.objects.select_for_update() if lock else Customer.objects
+    # FOR NO KEY UPDATE (PostgreSQL) serializes credit checks of one customer without
+    # conflicting with the key-share locks that inserting its orders, invoices and payments
+    # take on the row. MariaDB has no such mode: its foreign-key checks take shared locks
+    # that a FOR UPDATE waits for, so the lock is taken before this transaction inserts any
+    # row that refers to the customer (no shared-to-exclusive upgrade, hence no deadlock).
+    qs = (Customer.objects.select_for_update(
+        no_key=connection.features.has_select_for_no_key_update) if lock else Customer.objects)
     customer = qs.filter(pk=customer_id).first() if isinstance(customer_id, int) else None
     if customer is None:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
@@ -202,12 +208,19 @@ def _record(order: SalesOrder, event: str, *, actor: Any, from_status: str = "",
 
 def _event_payload(order: SalesOrder, lines: Sequence[SalesOrderLine],
                    reason: str) -> dict[str, Any]:
+    """Everything a consumer of an order event needs, built from the rows in hand; the
+    report aggregates are kept from it without reading the order again."""
     return {
         "order_id": order.pk, "number": order.number, "status": order.status,
         "customer": {"id": order.customer_id, "code": order.customer.code},
+        "salesperson_id": order.created_by_id,
+        "entered_on": timezone.localdate(order.created_at).isoformat(),
+        "approved_on": (timezone.localdate(order.reviewed_at).isoformat()
+                        if order.reviewed_at else None),
         "net_amount": order.net_amount, "tax_amount": order.tax_amount,
         "total_amount": order.total_amount, "reason": reason,
-        "lines": [{"line_id": line.pk, "line_no": line.line_no, "sku": line.product.sku,
+        "lines": [{"line_id": line.pk, "line_no": line.line_no, "product_id": line.product_id,
+                   "sku": line.product.sku, "warehouse_id": line.warehouse_id,
                    "warehouse": line.warehouse.code, "quantity": line.quantity,
                    "unit_price": line.unit_price, "total_amount": line.total_amount}
                   for line in lines],
@@ -225,9 +238,7 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     warehouse = _resolve_warehouse(header.get("warehouse_id"))
     built = _build_lines(lines, warehouse)
     order_date = order_date or timezone.localdate()
-    # The number is taken last: its series row stays locked until commit, and every new
-    # order of the day needs it.
-    order = SalesOrder(number=f"~{uuid.uuid4().hex}", customer=customer,
+    order = SalesOrder(number=document_number("SO", order_date), customer=customer,
                        order_date=order_date, warehouse=warehouse, created_by=_user(actor),
                        requested_delivery_date=header.get("requested_delivery_date"),
                        note=header.get("note") or "")
@@ -237,9 +248,7 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     for line in built:
         line.order = order
     SalesOrderLine.objects.bulk_create(built, batch_size=500)
-    order.number = document_number("SO", order_date)
-    order.save(update_fields=["number"])
-    _record(order, "created", actor=actor)
+    _record(order, "created", actor=actor, lines=built)
     return order
 
 
@@ -297,7 +306,7 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                   reason: str = "") -> SalesOrder:
     order = _locked_order(order_id)
     check_transition(order.status, OrderStatus.APPROVED)
-    customer = _orderable_customer(order.customer_id, lock=True)
+    customer = order.customer = _orderable_customer(order.customer_id, lock=True)
     if customer.credit_limit is not None:
         parts = credit_exposure(customer.pk)
         exposure = parts["total"]

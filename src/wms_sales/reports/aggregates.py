@@ -1,22 +1,37 @@
-"""Adding deltas to the aggregates with one upsert per batch: concurrent postings add to
-the same row without losing an increment, and rows are touched in key order so two
-transactions never wait on each other crosswise."""
+"""Keeping the daily aggregates (DESIGN.md §5) exact without a row every posting must lock.
+
+A posting's transaction only *inserts* its deltas (``record``): inserts of concurrent
+transactions never wait for each other. ``fold`` moves committed deltas into the facts with
+one upsert per batch (rows in key order, so two folders never wait crosswise); every report
+folds before it reads, and ``check`` folds before it compares. Bulk loaders (history,
+rebuild) upsert the facts directly with ``apply``."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
 
 from . import cache
-from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactMonth
+from .models import (
+    MEASURES,
+    Dimension,
+    ReturnReasonFact,
+    SalesFact,
+    SalesFactDelta,
+    SalesFactMonth,
+)
 
 FactKey = tuple[date, str, int]
 Deltas = dict[FactKey, dict[str, Decimal | int]]
 BATCH = 500
+FOLD_BATCH = 5000
+T = TypeVar("T")
 
 
 def new_deltas() -> Deltas:
@@ -75,11 +90,11 @@ def _upsert_by_copy(table: str, key_columns: list[str], columns: list[str],
         cursor.execute("DROP TABLE upsert_rows")
 
 
-def apply(deltas: Deltas) -> None:
-    """Add the deltas to SalesFact; must run inside the transaction of the change."""
-    changed = {key: row for key, row in deltas.items() if any(row.values())}
-    if not changed:
-        return
+def _changed(deltas: Deltas) -> dict[FactKey, dict[str, Decimal | int]]:
+    return {key: row for key, row in deltas.items() if any(row.values())}
+
+
+def _upsert_facts(changed: Mapping[FactKey, Mapping[str, Decimal | int]]) -> None:
     monthly: Deltas = new_deltas()
     for (day, dimension, key), row in changed.items():
         month = monthly[(day.replace(day=1), dimension, key)]
@@ -89,7 +104,62 @@ def apply(deltas: Deltas) -> None:
                                      (SalesFactMonth, "month", monthly)):
         rows = [[*at, *(deltas_at[at].get(m, 0) for m in MEASURES)] for at in sorted(deltas_at)]
         _upsert(model._meta.db_table, [period, "dimension", "key"], list(MEASURES), rows)
+
+
+def record(deltas: Deltas) -> None:
+    """Write a posting's deltas; must run inside the transaction of the change."""
+    changed = _changed(deltas)
+    if not changed:
+        return
+    SalesFactDelta.objects.bulk_create(
+        [SalesFactDelta(day=day, dimension=dimension, key=key, **row)
+         for (day, dimension, key), row in sorted(changed.items())], batch_size=BATCH)
     cache.invalidate()
+
+
+def apply(deltas: Deltas) -> None:
+    """Add the deltas to the facts at once (bulk loaders, which run alone)."""
+    changed = _changed(deltas)
+    if changed:
+        _upsert_facts(changed)
+        cache.invalidate()
+
+
+def fold(*, wait: bool = False) -> int:
+    """Move committed deltas into the facts; returns how many were folded.
+
+    Deltas another folder is moving are skipped (``SKIP LOCKED``), so readers never queue
+    behind one another; ``wait=True`` waits for them instead (``check``: exact at the end)."""
+    folded = 0
+    skip = not wait and connection.features.has_select_for_update_skip_locked
+    while True:
+        with transaction.atomic():
+            pending = list(SalesFactDelta.objects.select_for_update(skip_locked=skip)
+                           .order_by("id").values("id", "day", "dimension", "key", *MEASURES)
+                           [:FOLD_BATCH])
+            if not pending:
+                return folded
+            deltas = new_deltas()
+            for row in pending:
+                spread_row = deltas[(row["day"], row["dimension"], row["key"])]
+                for name in MEASURES:
+                    spread_row[name] += row[name]
+            SalesFactDelta.objects.filter(id__in=[row["id"] for row in pending]).delete()
+            _upsert_facts(_changed(deltas))
+        folded += len(pending)
+        if len(pending) < FOLD_BATCH:
+            return folded
+
+
+def folded(func: Callable[..., T]) -> Callable[..., T]:
+    """For readers of the facts: fold what is pending first, so the figures are exact."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> T:
+        fold()
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 def apply_reasons(deltas: Iterable[tuple[date, int, str, Decimal, Decimal]]) -> None:

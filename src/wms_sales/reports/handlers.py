@@ -4,9 +4,9 @@ transaction that records its event, so a posting and its statistics commit toget
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from wms_sales.events.models import OutboxEvent
@@ -59,19 +59,23 @@ def add_order_change(deltas: aggregates.Deltas, rows, *, entry_day, from_status:
 
 @subscribe(*ORDER_EVENTS)
 def on_order_transition(event: OutboxEvent) -> None:
-    order = SalesOrder.objects.get(pk=event.aggregate_id)
-    line_totals = list(order.lines.values("product_id", "warehouse_id")
-                       .annotate(total=Sum("total_amount"))
-                       .values_list("product_id", "warehouse_id", "total"))
+    """From the event's payload alone: the order is not read again."""
+    payload = event.payload
+    line_totals: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for line in payload["lines"]:
+        line_totals[(line["product_id"], line["warehouse_id"])] += Decimal(
+            str(line["total_amount"]))
+    approved_on = payload.get("approved_on")
     deltas = aggregates.new_deltas()
     add_order_change(
-        deltas, order_rows(order.pk, order.customer_id, order.created_by_id,
-                           order.total_amount, line_totals),
-        entry_day=timezone.localdate(order.created_at),
-        from_status=event.payload.get("from_status", ""), to_status=event.payload["status"],
+        deltas, order_rows(payload["order_id"], payload["customer"]["id"],
+                           payload["salesperson_id"], Decimal(str(payload["total_amount"])),
+                           [(*pair, total) for pair, total in line_totals.items()]),
+        entry_day=date.fromisoformat(payload["entered_on"]),
+        from_status=payload.get("from_status", ""), to_status=payload["status"],
         day=timezone.localdate(event.created_at),
-        approved_day=timezone.localdate(order.reviewed_at) if order.reviewed_at else None)
-    aggregates.apply(deltas)
+        approved_day=date.fromisoformat(approved_on) if approved_on else None)
+    aggregates.record(deltas)
 
 
 def _document_keys(order: SalesOrder, product_id: int, warehouse_id: int) -> dict:
@@ -89,7 +93,7 @@ def on_outbound_posted(event: OutboxEvent) -> None:
                                                       outbound.warehouse_id),
                           {"shipped_quantity": line.quantity, "shipped_net": line.net_amount,
                            "shipped_gross": line.total_amount})
-    aggregates.apply(deltas)
+    aggregates.record(deltas)
 
 
 @subscribe("return.received")
@@ -107,7 +111,7 @@ def on_return_received(event: OutboxEvent) -> None:
                           {"returned_quantity": quantity, "returned_net": line.net_amount,
                            "returned_gross": line.total_amount})
         reasons.append((day, product_id, line.reason, quantity, line.total_amount))
-    aggregates.apply(deltas)
+    aggregates.record(deltas)
     aggregates.apply_reasons(reasons)
 
 
@@ -117,4 +121,4 @@ def on_payment(event: OutboxEvent) -> None:
     deltas = aggregates.new_deltas()
     aggregates.spread(deltas, payment.received_on, {Dimension.CUSTOMER: payment.customer_id},
                       {"paid_amount": payment.amount})
-    aggregates.apply(deltas)
+    aggregates.record(deltas)

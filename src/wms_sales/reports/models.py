@@ -73,6 +73,22 @@ class SalesFact(FactMeasures):
         return f"{self.day} {self.dimension}:{self.key}"
 
 
+class SalesFactDelta(FactMeasures):
+    """A change to one ``SalesFact`` row, written by the transaction of the posting it counts.
+
+    Insert-only, so concurrent postings never wait on a shared aggregate row (every order of
+    a day would otherwise lock that day's ``all`` row until it commits). ``aggregates.fold``
+    moves committed deltas into ``SalesFact``/``SalesFactMonth``; every report folds first,
+    so what it reads is exact."""
+
+    day = models.DateField()
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"Δ {self.day} {self.dimension}:{self.key}"
+
+
 class SalesFactMonth(FactMeasures):
     """The same measures summed per calendar month: a ranking over 90 days reads the whole
     months here and only the days at both ends from ``SalesFact``."""

@@ -23,7 +23,7 @@ from wms_sales.returns.models import ReturnLine, ReturnStatus
 
 from . import aggregates
 from .handlers import add_order_change, order_rows
-from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactMonth
+from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactDelta, SalesFactMonth
 
 CHUNK = 20_000
 
@@ -183,6 +183,7 @@ def _stored() -> Iterator[tuple[aggregates.FactKey, dict]]:
 
 def differences(deltas: aggregates.Deltas) -> list[str]:
     """Rows whose stored measures differ from the recomputation."""
+    aggregates.fold(wait=True)
     expected = {key: {m: row.get(m, 0) for m in MEASURES} for key, row in deltas.items()
                 if any(row.values())}
     found = []
@@ -199,6 +200,7 @@ def differences(deltas: aggregates.Deltas) -> list[str]:
 
 def month_differences() -> list[str]:
     """Month rows that are not the sum of their days."""
+    aggregates.fold(wait=True)
     from django.db.models.functions import TruncMonth
 
     by_day = {(row.pop("month"), row.pop("dimension"), row.pop("key")): row for row in
@@ -221,6 +223,7 @@ def rebuild() -> list[str]:
     """Recompute, report the drift, and replace the stored aggregates."""
     deltas, reasons = document_deltas()
     found = differences(deltas)
+    SalesFactDelta.objects.all().delete()  # counted again in the recomputation
     SalesFact.objects.all().delete()
     SalesFactMonth.objects.all().delete()
     ReturnReasonFact.objects.all().delete()

@@ -19,7 +19,7 @@ from wms_sales.customers.models import Customer
 from wms_sales.inventory.models import Warehouse
 from wms_sales.returns.models import ReturnReason
 
-from . import cache
+from . import aggregates, cache
 from .models import MEASURES, Dimension, ReturnReasonFact, SalesFact, SalesFactMonth
 from .rebuild import Filters, document_deltas
 
@@ -126,6 +126,7 @@ def outstanding(filters: Filters) -> Decimal | None:
 
 
 @cache.cached("summary")
+@aggregates.folded
 def summary(filters: Filters) -> dict[str, Any]:
     figures = measures(_total(daily_rows(filters).values()))
     figures["outstanding"] = outstanding(filters)
@@ -141,6 +142,7 @@ def period_start(day: date, granularity: str) -> date:
 
 
 @cache.cached("trend")
+@aggregates.folded
 def trend(filters: Filters, granularity: str = "day") -> list[dict[str, Any]]:
     """Sales amount, order count and return rate per day, week (Monday) or month."""
     if granularity not in GRANULARITIES:
@@ -256,6 +258,7 @@ def _per_key(filters: Filters, dimension: str, rank_by: str, limit: int
 
 
 @cache.cached("top")
+@aggregates.folded
 def top(filters: Filters, dimension: str, limit: int = 10) -> list[dict[str, Any]]:
     """The best ``limit`` customers/products/warehouses/salespeople by sales amount."""
     if dimension not in {d.value for d in Dimension} - {Dimension.ALL}:
@@ -271,6 +274,7 @@ def top(filters: Filters, dimension: str, limit: int = 10) -> list[dict[str, Any
 
 
 @cache.cached("returns")
+@aggregates.folded
 def returns(filters: Filters, limit: int = 10) -> list[dict[str, Any]]:
     """Most returned products: returned value and quantity, return rate, main reasons."""
     ranked = [(key, total) for key, total

@@ -207,7 +207,8 @@ def receive_return(*, actor: Any, return_id: int, warehouse_id: int | None = Non
         actor=actor, document_type="return", document_id=sales_return.pk,
         document_ref=sales_return.number,
         items=[ReturnedGoods(product_id=line.order_line.product_id,
-                             warehouse_id=(warehouse or line.order_line.warehouse).pk,
+                             warehouse_id=warehouse.pk if warehouse else
+                             line.order_line.warehouse_id,
                              good=line.received_good, damaged=line.received_damaged)
                for line in return_lines if line.received_quantity])
     credit_lines = []
