@@ -171,13 +171,11 @@ class OrderForm(WebForm):
                 "address": order.delivery_address or "—"}
         else:
             self.initial.setdefault("warehouse", default_warehouse())
-            # Choosing the customer reloads the address list with their addresses; "load"
-            # catches a choice made before htmx started (a fast hand, a restored form).
+            # Choosing the customer reloads the address list with their addresses
+            # (order-entry.js also asks for a choice made before htmx started).
             self.fields["customer"].widget.attrs.update({
                 "hx-get": reverse("web:order_addresses"), "hx-target": "#id_delivery_address",
-                "hx-swap": "outerHTML",
-                "hx-trigger": "change, load[this.value && "
-                              "!document.getElementById('id_delivery_address').value]"})
+                "hx-swap": "outerHTML", "hx-trigger": "change"})
         self._limit_addresses()
 
     def _limit_addresses(self) -> None:

@@ -19,6 +19,12 @@
     });
   });
 
+  // A form that asks first (data-confirm): no inline handler, the policy allows none.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.dataset?.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  }, true);
+
   function start() {
     const shown = document.querySelector("meta[name=page-url]");
     if (shown && shown.content !== location.pathname) history.replaceState(null, "", shown.content);

@@ -184,6 +184,17 @@
     if (input.matches?.("input.product-search")) close(input);
   });
 
+  // A customer chosen before htmx started (a fast hand, a restored form) still gets their
+  // addresses. (Not an hx-trigger filter: those need eval, which the policy forbids.)
+  // Runs after htmx's own start (its DOMContentLoaded listener was added first).
+  document.addEventListener("DOMContentLoaded", () => {
+    const customer = document.getElementById("id_customer");
+    const address = document.getElementById("id_delivery_address");
+    if (customer?.hasAttribute("hx-get") && customer.value && address && !address.value) {
+      htmx.trigger(customer, "change");
+    }
+  });
+
   // --- rows --------------------------------------------------------------------------------
   function addLine() {
     // The formset numbers rows by TOTAL_FORMS; removed rows leave gaps the server skips.
