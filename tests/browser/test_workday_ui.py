@@ -4,6 +4,7 @@ entry, the statistics range, errors where they happen, payments allocated later,
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,9 +12,16 @@ from playwright.sync_api import Locator, Page, expect
 
 from browser.ui_helpers import LANGUAGES, shoot, text, use_language
 from conftest import receive
-from web_documents_data import master_data, order_of, shipped_order
+from web_documents_data import (
+    CUSTOMER_NAME,
+    approved_order,
+    master_data,
+    order_of,
+    shipped_order,
+)
 from wms_sales.catalog.services import create_product
 from wms_sales.finance.models import Invoice, Payment
+from wms_sales.finance.services import record_payment
 from wms_sales.orders.models import SalesOrder
 from wms_sales.returns.models import SalesReturn
 
@@ -292,3 +300,48 @@ def test_the_return_form_starts_at_zero_and_asks_reasons_only_where_returned(
     expect(page.locator(".messages")).to_contain_text(sales_return.number)
     assert [(line.order_line_id, line.quantity) for line in sales_return.lines.all()] == [
         (screwdriver.pk, Decimal(2))]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_role_lands_on_its_queue_with_counts(login, live_server, language):
+    data = master_data()
+    pending = order_of(data, ("screwdriver", "1"))
+    approved_order(data, ("cable", "2"))
+    shipped_order(data, ("screwdriver", "2"))  # an invoice, due in 30 days
+    Invoice.objects.update(due_date=date(2020, 1, 31))  # long overdue
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=Decimal(7),
+                   method="cash")
+
+    page = use_language(login("reviewer"), language)
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        text(language, "我的待办", "My work"))
+    expect(page.locator("[data-count=review-orders]")).to_have_text("1")
+    expect(page.locator("#review-orders")).to_contain_text(pending.number)
+    shoot(page, f"queue-reviewer-{language}")
+    page.locator("#review-orders").get_by_role("link", name=pending.number).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(pending.number)
+
+    page = use_language(login("warehouse"), language)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("[data-count=to-ship]")).to_have_text("1")
+    page.locator("[data-count=to-ship]").click()
+    queue = page.locator("table.queue tbody tr")
+    expect(queue).to_have_count(1)
+    search = page.get_by_role("searchbox")
+    search.fill("no such order")
+    expect(queue).to_have_count(0)
+    search.fill(CUSTOMER_NAME[:4])
+    expect(queue).to_have_count(1)
+
+    page = use_language(login("finance"), language)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("[data-count=overdue]")).to_have_text("1")
+    expect(page.locator("[data-count=unallocated]")).to_have_text("1")
+    expect(page.locator("table.company-aging td").nth(4)).to_have_text("25.00")  # over 90
+    shoot(page, f"queue-finance-{language}")
+
+    page = use_language(login("sales"), language)
+    page.goto(f"{live_server.url}/")  # no queue of its own: the statistics
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        text(language, "销售统计", "Sales statistics"))

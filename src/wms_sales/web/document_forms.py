@@ -109,6 +109,7 @@ class OutboundFilterForm(DateRangeFilterForm):
 
 
 class QueueFilterForm(FilterForm):
+    q = search_field(_("Order number or customer"))
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False,
                                        queryset=warehouse_list(active=True),
                                        empty_label=_("All warehouses"))

@@ -6,7 +6,7 @@ from . import views, views_finance, views_orders, views_outbound, views_reports,
 app_name = "web"
 
 urlpatterns = [
-    # Managers land on the statistics; the overview stays one click away.
+    # Each role lands on its queue (reviewers, warehouse, finance) or on the statistics.
     path("", views_reports.home, name="home"),
     path("overview/", views.home, name="overview"),
     path("statistics/", views_reports.dashboard, name="dashboard"),
