@@ -727,3 +727,35 @@ def test_every_stock_change_stamps_the_level_updated_time(data, finance):
     page = finance.get(reverse("web:stock_levels"), {"q": "SKU-001"})
     assert timezone.localtime(level.updated_at).strftime("%Y-%m-%d %H:%M") \
         in page.content.decode()
+
+
+def test_printable_order_confirmation_and_invoice(data, settings):
+    settings.WMS_COMPANY_NAME = "杭州示例仓储有限公司"
+    order = shipped_order(data, ("screwdriver", "4"), ("cable", "2.5"))
+    invoice = Invoice.objects.get()
+    client = login("admin", "printer")
+    for page_url, pdf_url, title in (
+            (reverse("web:order_print", args=[order.pk]),
+             reverse("web:order_pdf", args=[order.pk]), "Order confirmation"),
+            (reverse("web:invoice_print", args=[invoice.pk]),
+             reverse("web:invoice_pdf", args=[invoice.pk]), "Invoice")):
+        html = client.get(page_url).content.decode()
+        assert f"<h1>{title}</h1>" in html and "杭州示例仓储有限公司" in html
+        assert order.number in html and "CABLE-M" in html
+        pdf = client.get(pdf_url)
+        assert pdf["Content-Type"] == "application/pdf"
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert "杭州示例仓储有限公司" in text and "螺丝刀" in text and "58.00" in text
+    warehouse = login("warehouse", "no-invoices")
+    assert warehouse.get(reverse("web:invoice_print", args=[invoice.pk])).status_code == 403
+
+
+def test_delivery_note_numbers_lines_as_the_order_does(data, warehouse_user, settings):
+    settings.WMS_COMPANY_NAME = ""
+    order = approved_order(data, ("screwdriver", "4"), ("cable", "2"))
+    cable = order.lines.get(line_no=2)
+    outbound = create_outbound(actor=None, order_id=order.pk, warehouse_id=data["shanghai"].pk,
+                               lines=[{"order_line_id": cable.pk, "quantity": D(1)}])
+    html = warehouse_user.get(reverse("web:delivery_note", args=[outbound.pk])).content.decode()
+    assert '<td class="num">2</td><td>CABLE-M</td>' in html  # the order's line 2, alone
+    assert 'class="company"' not in html and "wms-sales" not in html

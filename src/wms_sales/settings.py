@@ -234,8 +234,9 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
-# The company name printed on delivery notes and invoices.
-WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")
+# The installation's company name, printed at the head of delivery notes, order
+# confirmations and invoices (none printed when it is not set).
+WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "").strip()
 
 # Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
 # invalidated when the aggregates change; without Redis nothing is cached (a per-process

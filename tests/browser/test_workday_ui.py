@@ -345,3 +345,28 @@ def test_each_role_lands_on_its_queue_with_counts(login, live_server, language):
     page.goto(f"{live_server.url}/")  # no queue of its own: the statistics
     expect(page.get_by_role("heading", level=1)).to_have_text(
         text(language, "销售统计", "Sales statistics"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_printable_order_confirmation_and_invoice(login, live_server, language, settings):
+    settings.WMS_COMPANY_NAME = "杭州示例仓储有限公司"
+    data = master_data()
+    order = shipped_order(data, ("screwdriver", "4"))
+    invoice = Invoice.objects.get()
+    page = use_language(login("admin"), language)
+    for url, link, heading in (
+            (f"/orders/{order.pk}/", text(language, "订单确认书", "Order confirmation"),
+             text(language, "订单确认书", "Order confirmation")),
+            (f"/invoices/{invoice.pk}/", text(language, "打印", "Print"),
+             text(language, "发票", "Invoice"))):
+        page.goto(f"{live_server.url}{url}")
+        with page.context.expect_page() as opened:
+            page.get_by_role("button", name=link, exact=True).click()
+        sheet = opened.value
+        expect(sheet.locator("h1")).to_have_text(heading)
+        expect(sheet.locator(".company")).to_have_text("杭州示例仓储有限公司")
+        expect(sheet.locator("tbody tr")).to_have_count(1)
+        expect(sheet.locator("tbody")).to_contain_text("螺丝刀")
+        expect(sheet.locator("tfoot")).to_contain_text("50.00")
+        shoot(sheet, f"print-{heading}-{language}")
+        sheet.close()

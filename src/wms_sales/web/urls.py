@@ -45,6 +45,8 @@ urlpatterns = [
          name="order_product_options"),
     path("orders/addresses/", views_orders.order_addresses, name="order_addresses"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/print/", views_orders.order_print, name="order_print"),
+    path("orders/<int:pk>/confirmation.pdf", views_orders.order_pdf, name="order_pdf"),
     path("orders/<int:pk>/edit/", views_orders.order_edit, name="order_edit"),
     path("orders/<int:pk>/approve/", views_orders.order_approve, name="order_approve"),
     path("orders/<int:pk>/reject/", views_orders.order_reject, name="order_reject"),
@@ -72,6 +74,8 @@ urlpatterns = [
     # receivables
     path("invoices/", views_finance.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", views_finance.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/print/", views_finance.invoice_print, name="invoice_print"),
+    path("invoices/<int:pk>/invoice.pdf", views_finance.invoice_pdf, name="invoice_pdf"),
     path("payments/", views_finance.payment_list, name="payment_list"),
     path("payments/new/", views_finance.payment_create, name="payment_create"),
     path("payments/<int:pk>/", views_finance.payment_detail, name="payment_detail"),

@@ -18,7 +18,7 @@ from wms_sales.common.errors import ValidationFailed
 from wms_sales.finance import selectors as finance_selectors
 from wms_sales.finance import services as finance_services
 
-from . import selectors
+from . import printables, selectors
 from .document_forms import (
     AllocationForm,
     ApplyCreditForm,
@@ -55,6 +55,17 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/finance/invoice.html",
                   {"invoice": found(finance_selectors.invoice_detail, pk)})
+
+
+@permission("finance.view_invoice")
+def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable invoice."""
+    return printables.page(found(finance_selectors.invoice_detail, pk), request)
+
+
+@permission("finance.view_invoice")
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return printables.pdf(found(finance_selectors.invoice_detail, pk), request)
 
 
 @permission("finance.view_payment")

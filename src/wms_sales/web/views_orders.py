@@ -24,7 +24,7 @@ from wms_sales.orders import services as order_services
 from wms_sales.orders.models import OrderStatus, SalesOrder
 from wms_sales.orders.states import TRANSITIONS
 
-from . import selectors
+from . import printables, selectors
 from .document_forms import (
     PRODUCT_OPTIONS,
     ApproveForm,
@@ -218,3 +218,14 @@ order_close = _order_action("close", "orders.close_salesorder",
                             _with_reason(order_services.close_order),
                             gettext_lazy("Order closed short; what was not shipped is released."))
 
+
+
+@permission(VIEW)
+def order_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable order confirmation."""
+    return printables.page(found(order_selectors.order_detail, pk), request)
+
+
+@permission(VIEW)
+def order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return printables.pdf(found(order_selectors.order_detail, pk), request)
