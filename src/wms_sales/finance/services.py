@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from wms_sales.common.db import retry_transaction
+from wms_sales.common.db import bulk_insert, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import cents_or_none, to_cents
 from wms_sales.common.numbering import document_number
@@ -68,9 +68,8 @@ def issue_invoice(*, actor: Any, customer: Customer, source_type: str, source_id
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
         due_date=issue_date + timedelta(days=customer.payment_terms_days), net_amount=net,
         tax_amount=tax, total_amount=net + tax, created_by=_user(actor))
-    InvoiceLine.objects.bulk_create(
-        [InvoiceLine(invoice=invoice, line_no=n, **line.__dict__)
-         for n, line in enumerate(lines, start=1)], batch_size=500)
+    bulk_insert([InvoiceLine(invoice=invoice, line_no=n, **line.__dict__)
+                 for n, line in enumerate(lines, start=1)])
     record_event(event_type="invoice.issued", aggregate_type="invoice", aggregate_id=invoice.pk,
                  payload={"invoice_id": invoice.pk, "number": invoice.number,
                           "customer": {"id": customer.pk, "code": customer.code},
@@ -201,9 +200,8 @@ def issue_credit_note(*, actor: Any, customer: Customer, source_type: str, sourc
         number=document_number("CN", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
         net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=_user(actor))
-    CreditNoteLine.objects.bulk_create(
-        [CreditNoteLine(credit_note=note, line_no=n, **line.__dict__)
-         for n, line in enumerate(lines, start=1)], batch_size=500)
+    bulk_insert([CreditNoteLine(credit_note=note, line_no=n, **line.__dict__)
+                 for n, line in enumerate(lines, start=1)])
     _credit_note_event(note, "credit_note.issued")
     return note
 

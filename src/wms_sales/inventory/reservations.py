@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from wms_sales.common.db import bulk_update
 from wms_sales.common.errors import Conflict
 
 from .models import MoveReason, Reservation, StockMove
@@ -70,7 +71,7 @@ def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
         total += reservation.quantity
         reservation.quantity = Decimal(0)
     save_levels(levels.values(), ["reserved"])
-    Reservation.objects.bulk_update(held, ["quantity"], batch_size=500)
+    bulk_update(held, ["quantity"])
     return total
 
 
@@ -116,4 +117,4 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
             source_type=document_type, source_id=document_id, source_ref=document_ref,
             actor=actor if getattr(actor, "pk", None) else None))
     save_levels(levels.values(), ["on_hand", "reserved"], moves)
-    Reservation.objects.bulk_update(held.values(), ["quantity"], batch_size=500)
+    bulk_update(held.values(), ["quantity"])

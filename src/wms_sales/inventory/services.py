@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wms_sales.catalog.models import MAX_QUANTITY, Product
+from wms_sales.common.db import bulk_insert, bulk_update
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 
@@ -131,14 +132,14 @@ def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Any
 
 def save_levels(levels: Iterable[StockLevel], fields: Sequence[str],
                 moves: Sequence[StockMove] = ()) -> None:
-    """Write changed levels (stamping their update time) and their ledger lines: two
-    statements per batch whatever the number of lines."""
+    """Write changed levels (stamping their update time) and their ledger lines (ids not
+    read back): two statements whatever the number of lines."""
     levels = list(levels)
     now = timezone.now()
     for level in levels:
         level.updated_at = now
-    StockLevel.objects.bulk_update(levels, [*fields, "updated_at"], batch_size=500)
-    StockMove.objects.bulk_create(moves, batch_size=500)
+    bulk_update(levels, [*fields, "updated_at"])
+    bulk_insert(moves)
 
 
 def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
@@ -147,7 +148,8 @@ def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
     """Change a *locked* level's on_hand by ``quantity`` and write the ledger line."""
     move = _changed_level(level, quantity, reason, actor, source_type=source_type,
                           source_id=source_id, source_ref=source_ref, note=note)
-    save_levels([level], ["on_hand"], [move])
+    save_levels([level], ["on_hand"])
+    move.save()  # one row, and the caller gets its id
     return move
 
 

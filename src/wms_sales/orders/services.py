@@ -12,12 +12,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.api import check_perm
-from wms_sales.common.db import retry_transaction
+from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
@@ -194,20 +194,40 @@ def _set_totals(order: SalesOrder, lines: Sequence[SalesOrderLine]) -> None:
     order.line_count = len(lines)
 
 
+LineItems = list[dict[str, Any]]
+
+
 def _record(order: SalesOrder, event: str, *, actor: Any, from_status: str = "",
             reason: str = "", lines: Sequence[SalesOrderLine] | None = None) -> None:
     """History entry + outbox event, in the caller's transaction."""
     OrderTransition.objects.create(order=order, from_status=from_status, to_status=order.status,
                                    actor=_user(actor), reason=reason)
-    if lines is None:
-        lines = list(order.lines.select_related("product", "warehouse"))
+    items = _line_items(lines) if lines is not None else _stored_line_items(order)
     record_event(event_type=f"order.{event}", aggregate_type="sales_order",
                  aggregate_id=order.pk,
-                 payload={**_event_payload(order, lines, reason), "from_status": from_status})
+                 payload={**_event_payload(order, items, reason), "from_status": from_status})
 
 
-def _event_payload(order: SalesOrder, lines: Sequence[SalesOrderLine],
-                   reason: str) -> dict[str, Any]:
+def _line_items(lines: Sequence[SalesOrderLine]) -> LineItems:
+    return [{"line_id": line.pk, "line_no": line.line_no, "product_id": line.product_id,
+             "sku": line.product.sku, "warehouse_id": line.warehouse_id,
+             "warehouse": line.warehouse.code, "quantity": line.quantity,
+             "unit_price": line.unit_price, "total_amount": line.total_amount}
+            for line in lines]
+
+
+def _stored_line_items(order: SalesOrder) -> LineItems:
+    """The same, read as plain rows: a 1,000-line order builds no model objects for it."""
+    return [{"line_id": pk, "line_no": line_no, "product_id": product_id, "sku": sku,
+             "warehouse_id": warehouse_id, "warehouse": warehouse, "quantity": quantity,
+             "unit_price": unit_price, "total_amount": total}
+            for pk, line_no, product_id, sku, warehouse_id, warehouse, quantity, unit_price, total
+            in order.lines.order_by("line_no").values_list(
+                "pk", "line_no", "product_id", "product__sku", "warehouse_id",
+                "warehouse__code", "quantity", "unit_price", "total_amount")]
+
+
+def _event_payload(order: SalesOrder, items: LineItems, reason: str) -> dict[str, Any]:
     """Everything a consumer of an order event needs, built from the rows in hand; the
     report aggregates are kept from it without reading the order again."""
     return {
@@ -218,12 +238,7 @@ def _event_payload(order: SalesOrder, lines: Sequence[SalesOrderLine],
         "approved_on": (timezone.localdate(order.reviewed_at).isoformat()
                         if order.reviewed_at else None),
         "net_amount": order.net_amount, "tax_amount": order.tax_amount,
-        "total_amount": order.total_amount, "reason": reason,
-        "lines": [{"line_id": line.pk, "line_no": line.line_no, "product_id": line.product_id,
-                   "sku": line.product.sku, "warehouse_id": line.warehouse_id,
-                   "warehouse": line.warehouse.code, "quantity": line.quantity,
-                   "unit_price": line.unit_price, "total_amount": line.total_amount}
-                  for line in lines],
+        "total_amount": order.total_amount, "reason": reason, "lines": items,
     }
 
 
@@ -288,8 +303,7 @@ def update_order(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]] |
         _set_totals(order, built)
     order.save()
     record_event(event_type="order.updated", aggregate_type="sales_order", aggregate_id=order.pk,
-                 payload=_event_payload(order, list(order.lines.select_related(
-                     "product", "warehouse")), ""))
+                 payload=_event_payload(order, _stored_line_items(order), ""))
     return order
 
 
@@ -372,7 +386,7 @@ def close_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
     lines = list(order.lines.select_related("product", "warehouse"))
     for line in lines:
         line.closed_quantity += line.open_quantity
-    SalesOrderLine.objects.bulk_update(lines, ["closed_quantity"], batch_size=500)
+    bulk_update(lines, ["closed_quantity"])
     release(source_type=RESERVATION_SOURCE, source_ids=[line.pk for line in lines])
     order.save(update_fields=["status", "status_reason", "updated_at"])
     _record(order, "closed", actor=actor, from_status=from_status, reason=order.status_reason,
@@ -409,11 +423,12 @@ def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal
                        code="exceeds_open_quantity", details={"lines": too_much})
     for line_id, quantity in shipped.items():
         lines[line_id].shipped_quantity += quantity
-    SalesOrderLine.objects.bulk_update(lines.values(), ["shipped_quantity"], batch_size=500)
+    bulk_update(lines.values(), ["shipped_quantity"])
     if order.return_status == ReturnStatus.FULL:  # more shipped than has come back
         order.return_status = ReturnStatus.PARTIAL
         order.save(update_fields=["return_status", "updated_at"])
-    nothing_open = not any(line.open_quantity > 0 for line in order.lines.all())
+    nothing_open = not order.lines.filter(
+        quantity__gt=F("shipped_quantity") + F("closed_quantity")).exists()
     target = OrderStatus.COMPLETED if nothing_open else OrderStatus.SHIPPING
     if target != order.status:
         from_status = order.status
@@ -456,7 +471,7 @@ def record_return(*, actor: Any, order: SalesOrder, returned: dict[int, Decimal]
                        details={"lines": too_much})
     for line_id, quantity in returned.items():
         lines[line_id].returned_quantity += quantity
-    SalesOrderLine.objects.bulk_update(lines.values(), ["returned_quantity"], batch_size=500)
+    bulk_update(lines.values(), ["returned_quantity"])
     totals = order.lines.aggregate(shipped=Sum("shipped_quantity"),
                                    returned=Sum("returned_quantity"))
     order.return_status = (ReturnStatus.FULL if totals["returned"] >= totals["shipped"]

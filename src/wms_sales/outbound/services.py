@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from wms_sales.common.db import retry_transaction
+from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
@@ -124,7 +124,7 @@ def post_outbound(*, actor: Any, outbound_id: int,
                   shipped_at: datetime | None = None) -> Outbound:
     outbound = _locked_outbound(outbound_id)
     check_transition(outbound.status, OutboundStatus.POSTED)
-    order = lock_for_shipping(outbound.order_id)
+    order = outbound.order = lock_for_shipping(outbound.order_id)
     lines = list(outbound.lines.select_related("order_line__product"))
     issue_reserved(source_type=RESERVATION_SOURCE, actor=actor, document_type="outbound",
                    document_id=outbound.pk, document_ref=outbound.number,
@@ -145,8 +145,7 @@ def post_outbound(*, actor: Any, outbound_id: int,
             unit_price=order_line.unit_price, discount_percent=order_line.discount_percent,
             tax_rate_percent=order_line.tax_rate_percent, net_amount=amounts.net,
             tax_amount=amounts.tax, total_amount=amounts.total))
-    OutboundLine.objects.bulk_update(lines, ["net_amount", "tax_amount", "total_amount"],
-                                     batch_size=500)
+    bulk_update(lines, ["net_amount", "tax_amount", "total_amount"])
     shipped_at = shipped_at or timezone.now()
     if timezone.is_naive(shipped_at):  # e.g. "2025-03-01T07:00" from the API: local time
         shipped_at = timezone.make_aware(shipped_at)
@@ -179,15 +178,21 @@ def cancel_outbound(*, actor: Any, outbound_id: int, reason: str = "") -> Outbou
 
 def _event(outbound: Outbound, event_type: str,
            lines: Sequence[OutboundLine] | None = None) -> None:
+    """The outbox event, with what its consumers (the report aggregates among them) need, so
+    none of them reads the outbound again."""
     if lines is None:
         lines = list(outbound.lines.select_related("order_line__product"))
+    order = outbound.order
     record_event(event_type=event_type, aggregate_type="outbound", aggregate_id=outbound.pk,
                  payload={"outbound_id": outbound.pk, "number": outbound.number,
                           "order_id": outbound.order_id, "warehouse_id": outbound.warehouse_id,
-                          "status": outbound.status,
-                          "invoice_id": outbound.invoice_id,
+                          "customer_id": order.customer_id, "salesperson_id": order.created_by_id,
+                          "status": outbound.status, "invoice_id": outbound.invoice_id,
+                          "shipped_at": outbound.shipped_at.isoformat()
+                          if outbound.shipped_at else None,
                           "lines": [{"order_line_id": line.order_line_id,
+                                     "product_id": line.order_line.product_id,
                                      "sku": line.order_line.product.sku,
                                      "quantity": line.quantity,
+                                     "net_amount": line.net_amount,
                                      "total_amount": line.total_amount} for line in lines]})
-

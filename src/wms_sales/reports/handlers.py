@@ -4,7 +4,7 @@ transaction that records its event, so a posting and its statistics commit toget
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -12,9 +12,7 @@ from django.utils import timezone
 from wms_sales.events.models import OutboxEvent
 from wms_sales.events.services import subscribe
 from wms_sales.finance.models import Payment
-from wms_sales.orders.models import OrderStatus, SalesOrder
-from wms_sales.outbound.models import Outbound
-from wms_sales.returns.models import SalesReturn
+from wms_sales.orders.models import OrderStatus
 
 from . import aggregates
 from .models import Dimension
@@ -78,39 +76,46 @@ def on_order_transition(event: OutboxEvent) -> None:
     aggregates.record(deltas)
 
 
-def _document_keys(order: SalesOrder, product_id: int, warehouse_id: int) -> dict:
-    return {Dimension.CUSTOMER: order.customer_id, Dimension.SALESPERSON: order.created_by_id,
+def _document_keys(payload: dict, product_id: int, warehouse_id: int) -> dict:
+    return {Dimension.CUSTOMER: payload["customer_id"],
+            Dimension.SALESPERSON: payload["salesperson_id"],
             Dimension.PRODUCT: product_id, Dimension.WAREHOUSE: warehouse_id}
+
+
+def _number(value) -> Decimal:
+    return Decimal(str(value))  # in memory a Decimal, from the stored JSON a string
 
 
 @subscribe("outbound.posted")
 def on_outbound_posted(event: OutboxEvent) -> None:
-    outbound = Outbound.objects.select_related("order").get(pk=event.aggregate_id)
-    day = timezone.localdate(outbound.shipped_at)
+    payload = event.payload
+    day = timezone.localdate(datetime.fromisoformat(str(payload["shipped_at"])))
     deltas = aggregates.new_deltas()
-    for line in outbound.lines.select_related("order_line"):
-        aggregates.spread(deltas, day, _document_keys(outbound.order, line.order_line.product_id,
-                                                      outbound.warehouse_id),
-                          {"shipped_quantity": line.quantity, "shipped_net": line.net_amount,
-                           "shipped_gross": line.total_amount})
+    for line in payload["lines"]:
+        aggregates.spread(deltas, day, _document_keys(payload, line["product_id"],
+                                                      payload["warehouse_id"]),
+                          {"shipped_quantity": _number(line["quantity"]),
+                           "shipped_net": _number(line["net_amount"]),
+                           "shipped_gross": _number(line["total_amount"])})
     aggregates.record(deltas)
 
 
 @subscribe("return.received")
 def on_return_received(event: OutboxEvent) -> None:
-    sales_return = SalesReturn.objects.select_related("order").get(pk=event.aggregate_id)
-    day = timezone.localdate(sales_return.received_at)
+    payload = event.payload
+    day = timezone.localdate(datetime.fromisoformat(str(payload["received_at"])))
     deltas, reasons = aggregates.new_deltas(), []
-    for line in sales_return.lines.select_related("order_line"):
-        quantity = line.received_good + line.received_damaged
+    for line in payload["lines"]:
+        quantity = _number(line["received_good"]) + _number(line["received_damaged"])
         if not quantity:
             continue
-        product_id = line.order_line.product_id
-        aggregates.spread(deltas, day, _document_keys(sales_return.order, product_id,
-                                                      line.order_line.warehouse_id),
-                          {"returned_quantity": quantity, "returned_net": line.net_amount,
-                           "returned_gross": line.total_amount})
-        reasons.append((day, product_id, line.reason, quantity, line.total_amount))
+        aggregates.spread(deltas, day, _document_keys(payload, line["product_id"],
+                                                      line["warehouse_id"]),
+                          {"returned_quantity": quantity,
+                           "returned_net": _number(line["net_amount"]),
+                           "returned_gross": _number(line["total_amount"])})
+        reasons.append((day, line["product_id"], line["reason"], quantity,
+                        _number(line["total_amount"])))
     aggregates.record(deltas)
     aggregates.apply_reasons(reasons)
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from wms_sales.common.db import retry_transaction
+from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
@@ -193,7 +193,7 @@ def receive_return(*, actor: Any, return_id: int, warehouse_id: int | None = Non
         if warehouse is None:
             raise ValidationFailed(
                 {"warehouse_id": f"Warehouse {warehouse_id} does not exist or is inactive."})
-    order = lock_for_return(sales_return.order_id)
+    order = sales_return.order = lock_for_return(sales_return.order_id)
     return_lines = list(sales_return.lines.select_related("order_line__product"))
     split = _received_split(return_lines, lines)
     returned = {}
@@ -225,8 +225,8 @@ def receive_return(*, actor: Any, return_id: int, warehouse_id: int | None = Non
                 unit_price=order_line.unit_price, discount_percent=order_line.discount_percent,
                 tax_rate_percent=order_line.tax_rate_percent, net_amount=amounts.net,
                 tax_amount=amounts.tax, total_amount=amounts.total))
-    ReturnLine.objects.bulk_update(return_lines, ["received_good", "received_damaged",
-                                                  "net_amount", "tax_amount", "total_amount"])
+    bulk_update(return_lines, ["received_good", "received_damaged", "net_amount", "tax_amount",
+                               "total_amount"])
     now = timezone.now()
     sales_return.credit_note = issue_credit_note(
         actor=actor, customer=order.customer, source_type="return", source_id=sales_return.pk,
@@ -242,16 +242,26 @@ def receive_return(*, actor: Any, return_id: int, warehouse_id: int | None = Non
 
 def _event(sales_return: SalesReturn, event_type: str,
            lines: Sequence[ReturnLine] | None = None) -> None:
+    """The outbox event, with what its consumers (the report aggregates among them) need."""
     if lines is None:
         lines = list(sales_return.lines.select_related("order_line__product"))
+    order = sales_return.order
     record_event(event_type=event_type, aggregate_type="sales_return",
                  aggregate_id=sales_return.pk,
                  payload={"return_id": sales_return.pk, "number": sales_return.number,
                           "order_id": sales_return.order_id, "status": sales_return.status,
+                          "customer_id": order.customer_id,
+                          "salesperson_id": order.created_by_id,
                           "credit_note_id": sales_return.credit_note_id,
+                          "received_at": sales_return.received_at.isoformat()
+                          if sales_return.received_at else None,
                           "lines": [{"order_line_id": line.order_line_id,
+                                     "product_id": line.order_line.product_id,
+                                     "warehouse_id": line.order_line.warehouse_id,
                                      "sku": line.order_line.product.sku,
                                      "quantity": line.quantity,
                                      "received_good": line.received_good,
                                      "received_damaged": line.received_damaged,
+                                     "net_amount": line.net_amount,
+                                     "total_amount": line.total_amount,
                                      "reason": line.reason} for line in lines]})
