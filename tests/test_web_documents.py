@@ -759,3 +759,12 @@ def test_delivery_note_numbers_lines_as_the_order_does(data, warehouse_user, set
     html = warehouse_user.get(reverse("web:delivery_note", args=[outbound.pk])).content.decode()
     assert '<td class="num">2</td><td>CABLE-M</td>' in html  # the order's line 2, alone
     assert 'class="company"' not in html and "wms-sales" not in html
+
+
+def test_order_note_is_bounded(sales, data):
+    post = {**order_form(data, {"product": data["screwdriver"].pk, "quantity": "1"}),
+            "note": "长" * 10_000}
+    response = sales.post(reverse("web:order_create"), post)
+    assert "note" in response.context["form"].errors
+    assert 'maxlength="2000"' in response.content.decode()
+    assert not SalesOrder.objects.exists()

@@ -30,6 +30,8 @@ from wms_sales.returns.models import Condition, ReturnLine, ReturnReason, Return
 
 from .forms import DateInput, FilterForm, WebForm, check_date_range, search_field
 
+ORDER_NOTE_MAX = 2000
+
 # An order line's search lists this many products; typing more narrows it.
 PRODUCT_OPTIONS = 20
 
@@ -154,7 +156,8 @@ class OrderForm(WebForm):
     delivery_address = forms.ModelChoiceField(label=_("Delivery address"), required=False,
                                               queryset=CustomerAddress.objects.none(),
                                               empty_label=_("No delivery address"))
-    note = forms.CharField(label=_("Note"), required=False,
+    # Bounded: a note is for the order's people, not a document store (and a page stays a page).
+    note = forms.CharField(label=_("Note"), required=False, max_length=ORDER_NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, order: SalesOrder | None = None, **kwargs: Any) -> None:
