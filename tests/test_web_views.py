@@ -139,11 +139,31 @@ def test_invalid_email_shows_field_error_and_writes_nothing(sales):
     assert not Customer.objects.exists() and not CustomerAddress.objects.exists()
 
 
-def test_negative_credit_limit_is_refused_by_the_service_on_the_field(sales):
-    response = sales.post(reverse("web:customer_create"), {**CUSTOMER_FORM, "credit_limit": "-1"})
+def test_negative_credit_limit_is_refused_by_the_service_on_the_field(admin):
+    response = admin.post(reverse("web:customer_create"), {**CUSTOMER_FORM, "credit_limit": "-1"})
     assert response.status_code == 200
     assert "credit_limit" in form_errors(response)
     assert not Customer.objects.exists() and not CustomerAddress.objects.exists()
+
+
+def test_sales_cannot_set_credit_terms_through_the_form(sales):
+    response = sales.get(reverse("web:customer_create"))
+    assert 'name="credit_limit"' in response.content.decode()
+    posted = sales.post(reverse("web:customer_create"),
+                        {**CUSTOMER_FORM, "credit_limit": "99999", "status": "blocked"})
+    assert posted.status_code == 302
+    created = Customer.objects.get()
+    assert (created.credit_limit, created.status) == (None, "active")
+
+
+def test_sales_cannot_unblock_through_the_form(sales, customer):
+    Customer.objects.filter(pk=customer.pk).update(status="blocked")
+    url = reverse("web:customer_detail", args=[customer.pk])
+    form = {"code": customer.code, "name": customer.name, "payment_terms_days": "30",
+            "payment_method": "bank_transfer", "status": "active"}
+    sales.post(url, form)
+    customer.refresh_from_db()
+    assert customer.status == "blocked"
 
 
 def test_duplicate_code_shows_error_on_code(sales, customer):
@@ -248,7 +268,7 @@ def test_address_of_another_customer_is_404(sales, customer):
 
 def test_product_duplicate_sku_and_edit(warehouse_user, product):
     data = {"sku": "SKU-001", "name": "另一个", "unit": "个", "list_price": "1",
-            "quantity_precision": "0", "active": "on"}
+            "quantity_precision": "0", "tax_rate_percent": "13", "active": "on"}
     response = warehouse_user.post(reverse("web:product_create"), data)
     assert form_errors(response)["sku"] == ["This SKU is already taken."]
     assert Product.objects.count() == 1
@@ -256,8 +276,8 @@ def test_product_duplicate_sku_and_edit(warehouse_user, product):
                                    {**data, "name": "螺丝刀（大）", "list_price": "15.00"})
     assert response.status_code == 302
     product.refresh_from_db()
-    assert (product.name, product.list_price, product.unit) == (
-        "螺丝刀（大）", Decimal("15.00"), "个")
+    assert (product.name, product.list_price, product.unit, product.tax_rate_percent) == (
+        "螺丝刀（大）", Decimal("15.00"), "个", Decimal(13))
 
 
 def test_warehouse_create_and_keep_default(warehouse_user, warehouse):
@@ -317,3 +337,23 @@ def test_ledger_filters(sales, product, warehouse, second_warehouse):
                      ).context["page"].paginator.count == 0
     bad = sales.get(ledger, {"since": "2020-01-02", "until": "2020-01-01"})
     assert "until" in bad.context["filter_form"].errors
+
+
+def test_pages_carry_a_content_security_policy_without_inline_code(sales):
+    response = sales.get(reverse("web:order_create"))
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"  # no nonce needed: no inline script here
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    html = response.content.decode()
+    assert " onsubmit=" not in html and " onclick=" not in html and " style=" not in html
+
+
+def test_the_deploy_checks_say_nothing_about_the_policy():
+    from django.core.checks import run_checks
+
+    issues = run_checks(include_deployment_checks=True)
+    assert not [issue for issue in issues if "csp" in issue.id.lower()
+                or "Content-Security" in issue.msg]

@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
+from wms_sales.common.schemas import Schema
 
 from . import selectors, services
 
@@ -17,6 +18,7 @@ class ProductIn(Schema):
     unit: str = "pcs"
     list_price: Decimal = Decimal("0")
     quantity_precision: int = 0
+    tax_rate_percent: Decimal = Decimal("0")
     active: bool = True
 
 
@@ -26,6 +28,7 @@ class ProductPatch(Schema):
     unit: str | None = None
     list_price: Decimal | None = None
     quantity_precision: int | None = None
+    tax_rate_percent: Decimal | None = None
     active: bool | None = None
 
 
@@ -36,6 +39,7 @@ class ProductOut(Schema):
     unit: str
     list_price: Decimal
     quantity_precision: int
+    tax_rate_percent: Decimal
     active: bool
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.api import check_perm
 from wms_sales.common.db import bulk_update, retry_transaction
-from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
+from wms_sales.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
@@ -251,6 +251,16 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
+def approval_forbidden_reason(actor: Any, order: SalesOrder) -> str | None:
+    """Why ``actor`` may not approve ``order`` under segregation of duties, or None: whoever
+    entered an order cannot also approve it (WMS_SEGREGATE_DUTIES, on by default)."""
+    if not settings.WMS_SEGREGATE_DUTIES or order.created_by_id is None:
+        return None
+    if order.created_by_id == getattr(actor, "pk", None):
+        return "You entered this order; another user must approve it (segregation of duties)."
+    return None
+
+
 @retry_transaction
 def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]],
                  order_date: date | None = None, **header: Any) -> SalesOrder:
@@ -325,6 +335,9 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                   reason: str = "") -> SalesOrder:
     order = _locked_order(order_id)
     check_transition(order.status, OrderStatus.APPROVED)
+    refused = approval_forbidden_reason(actor, order)
+    if refused:
+        raise Forbidden(refused, code="segregation_of_duties")
     lines = list(order.lines.select_related("product", "warehouse"))
     # Stock levels before the customer: the order in which a posting takes them too (its
     # invoice's foreign key locks the customer last), so MariaDB's shared foreign-key locks
