@@ -169,6 +169,20 @@ class Api:
         return response.status, (json.loads(data) if data else {})
 
 
+def warm_up(token: str, requests: int) -> None:
+    """Until every gunicorn worker has booted and answered, the first phase would measure
+    Django starting up rather than the lifecycle."""
+    def ask(_: int) -> None:
+        for _ in range(3):
+            Api(token).call("GET", "customers?limit=1")
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def lifecycle_over_http(seller: Api, api: Api, customer_id: int, lines: list[dict],
                         warehouse_id: int) -> str:
     """A seller enters the order; another user (segregation of duties) reviews and ships."""
@@ -357,6 +371,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
+        warm_up(tokens[1], 4 * args.workers)
         for clients in (1, 8, 16):
             over_http("HTTP", clients, args.seconds, tokens, customers, products[:200],
                       warehouse.pk, tps)
