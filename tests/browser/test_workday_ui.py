@@ -370,3 +370,19 @@ def test_printable_order_confirmation_and_invoice(login, live_server, language, 
         expect(sheet.locator("tfoot")).to_contain_text("50.00")
         shoot(sheet, f"print-{heading}-{language}")
         sheet.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_one_money_format_in_both_languages(login, live_server, language):
+    data = master_data()
+    shipped_order(data, ("screwdriver", "4"))  # 50.00 invoiced
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=Decimal("2180376.53"),
+                   method="bank_transfer")
+    page = use_language(login("finance"), language)
+    page.goto(f"{live_server.url}/payments/")
+    expect(page.locator("#results tbody td.num").first).to_have_text("2,180,376.53")
+    page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
+    cards = page.locator("article.account .stat-value")
+    expect(cards.nth(0)).to_have_text("¥50.00")
+    expect(cards.nth(2)).to_have_text("¥2,180,376.53")
+    expect(cards.nth(3)).to_have_text("-¥2,180,326.53")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
@@ -60,6 +61,16 @@ def money(value: Any) -> str:
     if value is None or value == "":
         return ""
     return floatformat(value, "2g")
+
+
+@register.filter
+def currency(value: Any) -> str:
+    """An amount with its currency sign, grouped as the page's language groups (¥2,180,376.53):
+    for the figures that stand alone (cards, KPIs, totals); table columns stay plain."""
+    if value is None or value == "":
+        return ""
+    sign = "-" if value < 0 else ""
+    return f"{sign}{settings.WMS_CURRENCY_SYMBOL}{floatformat(abs(value), '2g')}"
 
 
 @register.filter
