@@ -9,11 +9,14 @@ from wms_sales.customers.models import Customer
 
 
 @pytest.fixture
-def create(sales_api):
-    """Create a customer through the API as `sales` and return its JSON."""
+def create(sales_api, admin_api):
+    """Create a customer through the API as `sales` and return its JSON; a credit limit or a
+    blocked status is a credit decision, so such customers are created by `admin`."""
 
     def create(**fields):
-        response = sales_api.post("customers", {"name": "默认客户", **fields})
+        credit = fields.get("credit_limit") is not None or fields.get("status") == "blocked"
+        api = admin_api if credit else sales_api
+        response = api.post("customers", {"name": "默认客户", **fields})
         assert response.status_code == 201, response.content
         return response.json_body
 
@@ -118,6 +121,32 @@ def test_credit_limit_needs_its_own_permission(create, sales_api, finance_api):
     assert finance_api.patch(url, {"credit_limit": None}).json_body["credit_limit"] is None
     assert error_fields(finance_api.patch(url, {"credit_limit": "-1"})) == {"credit_limit"}
     assert sales_api.get(url).json_body["credit_limit"] is None
+
+
+@pytest.mark.parametrize("fields", [{"credit_limit": "1000"}, {"credit_limit": "0"},
+                                    {"status": "blocked"}])
+def test_creating_with_credit_terms_needs_the_credit_permission(sales_api, admin_api, fields):
+    response = sales_api.post("customers", {"name": "X", **fields})
+    assert_error(response, 403, "permission_denied")
+    assert response.json_body["error"]["details"]["missing_permissions"] == [
+        "customers.change_credit_limit"]
+    assert not Customer.objects.exists()
+    assert admin_api.post("customers", {"name": "X", **fields}).status_code == 201
+
+
+def test_blocking_and_unblocking_need_the_credit_permission(create, sales_api, finance_api):
+    url = f"customers/{create()['id']}"
+    assert_error(sales_api.patch(url, {"status": "blocked"}), 403, "permission_denied")
+    assert finance_api.patch(url, {"status": "blocked"}).json_body["status"] == "blocked"
+    assert_error(sales_api.patch(url, {"status": "active"}), 403, "permission_denied")
+    assert_error(sales_api.post(f"{url}/deactivate"), 403, "permission_denied")
+    assert sales_api.get(url).json_body["status"] == "blocked"
+    # Sending the unchanged status back (as a form does) is not a change.
+    assert sales_api.patch(url, {"status": "blocked", "notes": "n"}).status_code == 200
+    assert finance_api.patch(url, {"status": "active"}).json_body["status"] == "active"
+    # Deactivating and reactivating is master-data work, not a credit decision.
+    assert sales_api.post(f"{url}/deactivate").json_body["status"] == "inactive"
+    assert sales_api.patch(url, {"status": "active"}).json_body["status"] == "active"
 
 
 def test_deactivate_keeps_the_customer(create, sales_api):

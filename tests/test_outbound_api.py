@@ -176,9 +176,9 @@ def test_unknown_warehouse_is_422(warehouse_api, order):
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected", "cancelled", "completed"])
-def test_only_approved_or_shipping_orders_ship(admin_api, warehouse_api, customer, product,
-                                               warehouse, stocked, status):
-    pending = create(admin_api, order_body(customer, product))
+def test_only_approved_or_shipping_orders_ship(admin_api, sales_api, warehouse_api, customer,
+                                               product, warehouse, stocked, status):
+    pending = create(sales_api, order_body(customer, product))
     drive(admin_api, pending["id"], status)
     response = warehouse_api.post("outbounds", {"order_id": pending["id"],
                                                 "warehouse_id": warehouse.pk})

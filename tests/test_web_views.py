@@ -139,11 +139,31 @@ def test_invalid_email_shows_field_error_and_writes_nothing(sales):
     assert not Customer.objects.exists() and not CustomerAddress.objects.exists()
 
 
-def test_negative_credit_limit_is_refused_by_the_service_on_the_field(sales):
-    response = sales.post(reverse("web:customer_create"), {**CUSTOMER_FORM, "credit_limit": "-1"})
+def test_negative_credit_limit_is_refused_by_the_service_on_the_field(admin):
+    response = admin.post(reverse("web:customer_create"), {**CUSTOMER_FORM, "credit_limit": "-1"})
     assert response.status_code == 200
     assert "credit_limit" in form_errors(response)
     assert not Customer.objects.exists() and not CustomerAddress.objects.exists()
+
+
+def test_sales_cannot_set_credit_terms_through_the_form(sales):
+    response = sales.get(reverse("web:customer_create"))
+    assert 'name="credit_limit"' in response.content.decode()
+    posted = sales.post(reverse("web:customer_create"),
+                        {**CUSTOMER_FORM, "credit_limit": "99999", "status": "blocked"})
+    assert posted.status_code == 302
+    created = Customer.objects.get()
+    assert (created.credit_limit, created.status) == (None, "active")
+
+
+def test_sales_cannot_unblock_through_the_form(sales, customer):
+    Customer.objects.filter(pk=customer.pk).update(status="blocked")
+    url = reverse("web:customer_detail", args=[customer.pk])
+    form = {"code": customer.code, "name": customer.name, "payment_terms_days": "30",
+            "payment_method": "bank_transfer", "status": "active"}
+    sales.post(url, form)
+    customer.refresh_from_db()
+    assert customer.status == "blocked"
 
 
 def test_duplicate_code_shows_error_on_code(sales, customer):

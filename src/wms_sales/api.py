@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -13,15 +15,91 @@ from wms_sales.catalog.api import router as products_router
 from wms_sales.common.api import API_AUTH
 from wms_sales.common.db import is_retryable
 from wms_sales.common.errors import Busy, DomainError
+from wms_sales.common.http import ApiParser, UnencodableText
+from wms_sales.common.schemas import Schema
 from wms_sales.customers.api import router as customers_router
 from wms_sales.finance.api import router as finance_router
 from wms_sales.inventory.api import stock_router, warehouses_router
 from wms_sales.orders.api import router as orders_router
 from wms_sales.outbound.api import router as outbounds_router
 from wms_sales.reports.api import router as reports_router
+from wms_sales.reports.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from wms_sales.returns.api import router as returns_router
 
-api = NinjaAPI(
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON.",
+    401: "No valid token or session.",
+    403: "The user lacks a permission this operation needs (or the session's CSRF token).",
+    404: "No such record.",
+    409: "The record's state does not allow this (code names the rule).",
+    413: "The body is larger than WMS_MAX_REQUEST_BYTES (2 MiB by default).",
+    422: "A field is invalid; details.fields names each one.",
+    503: "The database is busy with the same records; retry after Retry-After seconds.",
+}
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorOut(Schema):
+    """Every 4xx/5xx answer under /api/."""
+
+    error: ErrorBody
+
+
+class WmsNinjaAPI(NinjaAPI):
+    """Documents the error answers every operation can give next to its success answers, so
+    generated clients and schemathesis expect exactly what the server sends."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+                          .pop("$defs", {}))
+        components["ErrorOut"] = ErrorOut.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        components["ErrorOut"].pop("$defs", None)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                # ninja keys its own answers by int, the JSON document by string
+                operation["responses"] = {str(code): answer
+                                          for code, answer in operation["responses"].items()}
+                _document_exports(operation)
+                for status in _error_statuses(path, method, operation):
+                    operation["responses"].setdefault(str(status), {
+                        "description": ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
+        return schema
+
+
+def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    statuses = [401, 403, 422]
+    if "{" in path or method in WRITE_METHODS:  # a write may name a missing record in its body
+        statuses.append(404)
+    if method in WRITE_METHODS:
+        statuses += [400, 409, 413, 503]
+    return statuses
+
+
+def _document_exports(operation: dict[str, Any]) -> None:
+    """Reports with ``format=csv|xlsx`` answer that file instead of JSON."""
+    if not any(param.get("name") == "format" and param.get("in") == "query"
+               for param in operation.get("parameters", [])):
+        return
+    content = operation["responses"].get("200", {}).get("content")
+    if content is not None:
+        for media_type in EXPORT_CONTENT_TYPES.values():
+            content.setdefault(media_type.split(";")[0],
+                               {"schema": {"type": "string", "format": "binary"}})
+
+
+api = WmsNinjaAPI(
     title="wms-sales API",
     version="1",
     description="Sales management of a WMS: customers, products, warehouses and stock. "
@@ -30,6 +108,7 @@ api = NinjaAPI(
                 '`{"error": {"code", "message", "details"}}`.',
     auth=API_AUTH,
     urls_namespace="api",
+    parser=ApiParser(),
 )
 
 
@@ -110,6 +189,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, UnencodableText):
+        message = f"{cause.field}: text with a lone surrogate cannot be stored."
+        return error_response(request, 422, "validation_error", message,
+                              {"fields": {cause.field: ["Not valid Unicode text."]}})
+    if isinstance(cause, RequestDataTooBig):
+        return error_response(request, 413, "request_too_large", "The request body is too large.")
     if exc.status_code == 400 and "parse request body" in str(exc):
         return error_response(request, 400, "invalid_json", "The request body is not valid JSON.")
     code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied",

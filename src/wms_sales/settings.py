@@ -7,11 +7,29 @@ WMS_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
 WMS_DATA_DIR       folder for the SQLite file, the generated secret key and static files
                    (default: data/ of the source checkout, else ./data)
 WMS_TIME_ZONE      the installation's time zone (default: Asia/Shanghai)
+WMS_AMQP_URL       RabbitMQ URL (amqp://user:pass@host:5672/vhost); when set, `wms-sales relay`
+                   publishes the outbox there and `wms-sales consume` applies inbound events;
+                   unset: events go to in-process handlers after commit (no broker needed)
+WMS_AMQP_EXCHANGE  topic exchange for the sales events (default: wms.sales)
+WMS_AMQP_INBOUND_EXCHANGE  topic exchange the warehouse publishes stock events on
+                   (default: wms.inventory)
+WMS_AMQP_QUEUE     the consumer's durable queue (default: wms-sales.inbound); its dead letters
+                   go to <queue>.dead-letter
+WMS_CONSUMER_MAX_ATTEMPTS  failed attempts before a message is dead-lettered (default: 5)
+WMS_OUTBOX_RETENTION_HOURS  delivered outbox rows and processed message ids are pruned after
+                   this many hours (default: 168)
+WMS_REDIS_URL      Redis URL; when set, the report cache and the idempotency fast path use it
+WMS_MAX_REQUEST_BYTES  the largest API request body (default: 2 MiB); larger ones get a 413
+WMS_LOGIN_FAILURE_LIMIT, WMS_LOGIN_LOCKOUT_MINUTES  login throttling (default: 5 failures, 15 min)
+WMS_LOGIN_THROTTLE     "0" turns login throttling off (default: on)
+WMS_SEGREGATE_DUTIES   "0" lets a user approve an order they entered (default: refused)
+WMS_HTTPS              "1" in production behind a TLS proxy: secure cookies, HTTPS redirect, HSTS
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "csp",
     "wms_sales.common",
     "wms_sales.accounts",
@@ -95,6 +114,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wms_sales.common.http.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files
@@ -183,7 +205,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # hold those rules under a row lock, so the warning is expected.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
 
-AUTHENTICATION_BACKENDS = ["wms_sales.accounts.backends.RolePermissionBackend"]
+# Login throttling (django-axes): after WMS_LOGIN_FAILURE_LIMIT failed logins for one account,
+# or from one address, further logins of it are refused for WMS_LOGIN_LOCKOUT_MINUTES. A
+# success resets the count. Admins unlock in /admin/axes/ or `wms-sales axes_reset_username NAME`
+# (`axes_reset_ip ADDRESS`, `axes_reset` for all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "wms_sales.accounts.backends.RolePermissionBackend",
+]
+AXES_ENABLED = env_flag("WMS_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("WMS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WMS_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: account, or address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wms_sales.web.views.login_locked_out"
+AXES_VERBOSE = False
+
+# Segregation of duties: whoever entered an order cannot approve it ("0" turns it off).
+WMS_SEGREGATE_DUTIES = env_flag("WMS_SEGREGATE_DUTIES", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -214,10 +253,23 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_flag("WMS_SECURE_COOKIES")
+# Production is served over HTTPS by a TLS-terminating proxy in front of gunicorn
+# (WMS_HTTPS=1): secure cookies, HTTP redirected to HTTPS, HSTS, and the proxy's
+# X-Forwarded-Proto trusted. `wms-sales check --deploy` is clean with it.
+HTTPS = env_flag("WMS_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or env_flag("WMS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("WMS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("WMS_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_flag("WMS_HSTS_PRELOAD", True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The largest API request body (bytes); larger ones are answered 413 before they are read.
+WMS_MAX_REQUEST_BYTES = int(os.environ.get("WMS_MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 
 # Uploaded import files are parsed in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
@@ -234,6 +286,10 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# The most lines one order may have: a 1,000-line order is ordinary, a 300,000-line one is a
+# mistake or an attack (it would hold its stock locks for minutes); answered with 422.
+WMS_MAX_ORDER_LINES = int(os.environ.get("WMS_MAX_ORDER_LINES", "5000"))
+
 # The installation's company name, printed at the head of delivery notes, order
 # confirmations and invoices (none printed when it is not set).
 WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "").strip()
@@ -244,10 +300,33 @@ WMS_CURRENCY_SYMBOL = os.environ.get("WMS_CURRENCY_SYMBOL", "¥")
 # Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
 # invalidated when the aggregates change; without Redis nothing is cached (a per-process
 # cache could serve one process's stale figures after another process's posting).
+# Stored idempotent responses never change once committed, so their fast path is safe in a
+# per-process cache too. Short socket timeouts: a Redis outage must cost milliseconds per
+# request (the callers then read uncached), never hang it.
 REDIS_URL = os.environ.get("WMS_REDIS_URL", "")
+REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+
+
+def redis_cache(prefix: str, timeout: int) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix, "TIMEOUT": timeout, "OPTIONS": REDIS_OPTIONS}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "reports": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                 "LOCATION": REDIS_URL, "KEY_PREFIX": "wms-sales", "TIMEOUT": 3600}
-                if REDIS_URL else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "reports": (redis_cache("wms-sales", 3600) if REDIS_URL
+                else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "idempotency": (redis_cache("wms-sales-idem", 86400) if REDIS_URL
+                    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "LOCATION": "idempotency", "TIMEOUT": 86400,
+                          "OPTIONS": {"MAX_ENTRIES": 10000}}),
 }
+
+# Events leave through the transactional outbox: `wms-sales relay` publishes it to RabbitMQ
+# when WMS_AMQP_URL is set; without it, the in-process handlers get each event after commit.
+AMQP_URL = os.environ.get("WMS_AMQP_URL", "")
+AMQP_EXCHANGE = os.environ.get("WMS_AMQP_EXCHANGE", "wms.sales")
+AMQP_INBOUND_EXCHANGE = os.environ.get("WMS_AMQP_INBOUND_EXCHANGE", "wms.inventory")
+AMQP_QUEUE = os.environ.get("WMS_AMQP_QUEUE", "wms-sales.inbound")
+CONSUMER_MAX_ATTEMPTS = int(os.environ.get("WMS_CONSUMER_MAX_ATTEMPTS", "5"))
+OUTBOX_RETENTION_HOURS = float(os.environ.get("WMS_OUTBOX_RETENTION_HOURS", "168"))

@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
+from wms_sales.common.schemas import Schema
 
 from . import selectors, services
 

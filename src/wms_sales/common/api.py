@@ -24,11 +24,12 @@ class BearerTokenAuth(HttpBearer):
 
 
 class WebSessionAuth(SessionAuth):
-    """The web UI's login session, with CSRF on unsafe methods. Without a session cookie there
-    is nothing to forge, so a request with neither token nor session gets 401, not a CSRF 403."""
+    """The web UI's login session, with CSRF on unsafe methods. Without a logged-in session
+    there is nothing to forge, so a request with neither token nor a valid session (no cookie,
+    or a bogus or expired one) gets 401, not a CSRF 403."""
 
     def _get_key(self, request: HttpRequest) -> str | None:
-        if self.param_name not in request.COOKIES:
+        if self.param_name not in request.COOKIES or not request.user.is_authenticated:
             return None
         return super()._get_key(request)
 
@@ -46,6 +47,7 @@ def require_perm(*perms: str) -> Callable:
             check_perm(request.user, *perms)
             return view(request, *args, **kwargs)
 
+        wrapper.required_perms = perms  # read by the role × operation test
         return wrapper
 
     return decorator

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import pre_save
 
 
 def use_sqlites_real_parameter_limit(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -21,3 +22,9 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         connection_created.connect(use_sqlites_real_parameter_limit,
                                    dispatch_uid="wms_sqlite_parameter_limit")
+
+        from .storage import refuse_oversized_text, scale_decimal_attributes
+
+        # Every model of the project, whichever service or form saves it.
+        scale_decimal_attributes()
+        pre_save.connect(refuse_oversized_text, dispatch_uid="wms_sales.refuse_oversized_text")

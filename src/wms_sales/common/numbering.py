@@ -84,7 +84,8 @@ def skip_past(prefix: str, value: int) -> None:
 
 
 def format_document_number(prefix: str, on: date, value: int) -> str:
-    return f"{prefix}{on:%Y%m%d}{value:0{DOCUMENT_WIDTH}d}"
+    stamp = f"{on.year:04d}{on.month:02d}{on.day:02d}"  # %Y drops the zeros before year 1000
+    return f"{prefix}{stamp}{value:0{DOCUMENT_WIDTH}d}"
 
 
 def master_code(prefix: str, width: int = 6) -> str:

@@ -1,14 +1,19 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from pydantic import Field
 
 from wms_sales.common.api import require_perm
+from wms_sales.common.schemas import Schema
 
 from . import selectors, services
-from .models import CustomerStatus, PaymentMethod
+from .models import MAX_PAYMENT_TERMS_DAYS, CustomerStatus, PaymentMethod
+
+PaymentTermsDays = Annotated[int, Field(ge=0, le=MAX_PAYMENT_TERMS_DAYS)]
 
 router = Router(tags=["customers"])
 
@@ -48,7 +53,7 @@ class CustomerIn(Schema):
     email: str = ""
     contact_person: str = ""
     credit_limit: Decimal | None = None
-    payment_terms_days: int = 30
+    payment_terms_days: PaymentTermsDays = 30
     payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
     status: CustomerStatus = CustomerStatus.ACTIVE
     notes: str = ""
@@ -62,7 +67,7 @@ class CustomerPatch(Schema):
     email: str | None = None
     contact_person: str | None = None
     credit_limit: Decimal | None = None
-    payment_terms_days: int | None = None
+    payment_terms_days: PaymentTermsDays | None = None
     payment_method: PaymentMethod | None = None
     status: CustomerStatus | None = None
     notes: str | None = None

@@ -3,12 +3,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+# Ten years: longer terms make due dates that no report or posting can use.
+MAX_PAYMENT_TERMS_DAYS = 3650
 
 
 class CustomerStatus(models.TextChoices):
@@ -37,7 +39,9 @@ class Customer(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Empty means no limit."),
     )
-    payment_terms_days = models.PositiveIntegerField(_("payment terms (days)"), default=30)
+    payment_terms_days = models.PositiveIntegerField(
+        _("payment terms (days)"), default=30,
+        validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)])
     payment_method = models.CharField(_("payment method"), max_length=20,
                                       choices=PaymentMethod.choices,
                                       default=PaymentMethod.BANK_TRANSFER)

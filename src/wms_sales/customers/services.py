@@ -21,6 +21,23 @@ ADDRESS_FIELDS = ("label", "recipient", "phone", "province", "city", "district",
                   "postal_code", "is_default")
 
 
+CREDIT_PERMISSION = "customers.change_credit_limit"
+
+
+def require_credit_permission(actor: Any, *, credit_limit: Any = None,
+                              old_status: str | None = None, new_status: str | None = None,
+                              limit_changed: bool = False) -> None:
+    """Credit decisions belong to finance: setting or changing a credit limit, and blocking or
+    un-blocking a customer, need ``change_credit_limit`` whoever creates or edits the customer,
+    through the API, a web form or an import. ``actor=None`` is the system (CLI, demo data)."""
+    if actor is None:
+        return
+    blocked = CustomerStatus.BLOCKED
+    touches_block = old_status != new_status and blocked in (old_status, new_status)
+    if limit_changed or credit_limit is not None or touches_block:
+        check_perm(actor, CREDIT_PERMISSION)
+
+
 def _locked_customer(customer_id: int) -> Customer:
     try:
         return Customer.objects.select_for_update().get(pk=customer_id)
@@ -60,6 +77,8 @@ def create_customer(*, actor: Any, addresses: list[dict] | None = None,
                        code="duplicate_code", details={"field": "code"})
     customer = Customer(**data, created_by=actor, updated_by=actor)
     full_clean_or_422(customer)
+    require_credit_permission(actor, credit_limit=customer.credit_limit,
+                              old_status=CustomerStatus.ACTIVE, new_status=customer.status)
     _save_unique(customer)
     addresses = addresses or []
     if addresses and not any(a.get("is_default") for a in addresses):
@@ -75,8 +94,10 @@ def update_customer(*, actor: Any, customer_id: int, **changes: Any) -> Customer
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
-    if "credit_limit" in changes and _as_decimal(changes["credit_limit"]) != customer.credit_limit:
-        check_perm(actor, "customers.change_credit_limit")
+    require_credit_permission(
+        actor, old_status=customer.status, new_status=changes.get("status", customer.status),
+        limit_changed="credit_limit" in changes
+        and _as_decimal(changes["credit_limit"]) != customer.credit_limit)
     if "code" in changes:
         changes["code"] = (changes["code"] or "").strip()
         if not changes["code"]:

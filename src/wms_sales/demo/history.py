@@ -28,7 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
-from wms_sales.accounts.roles import SALES
+from wms_sales.accounts.roles import REVIEWER, SALES
 from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
 from wms_sales.common import numbering
@@ -203,8 +203,10 @@ class History:
         self.sellers = [User.objects.filter(username=f"sales{n}").first()
                         or create_user(username=f"sales{n}", role=SALES, password=DEMO_PASSWORD)
                         for n in range(1, 6)]
+        # Staff approve and ship; never a seller, who may not approve their own orders.
         self.staff = User.objects.filter(username__in=["admin", "reviewer", "warehouse",
-                                                       "finance"]).first() or self.sellers[0]
+                                                       "finance"]).first() or create_user(
+            username="reviewer", role=REVIEWER, password=DEMO_PASSWORD)
         self.warehouses = list(Warehouse.objects.filter(active=True).order_by("id"))
         wanted_customers = min(5000, max(60, self.total_orders // 400))
         wanted_products = min(800, max(40, self.total_orders // 2000))
@@ -392,7 +394,9 @@ class History:
                 break
             quantities = ({line.id: line.quantity - line.shipped for line in lines}
                           if plan == "rest" else plan)
-            self._ship(order_id, number, customer, seller, warehouse, lines, quantities, at)
+            if not self._ship(order_id, number, customer, seller, warehouse, lines, quantities,
+                              at):
+                continue
             last_shipped = at
             target = (OrderStatus.COMPLETED if all(line.shipped + line.closed >= line.quantity
                                                    for line in lines) else OrderStatus.SHIPPING)
@@ -412,7 +416,11 @@ class History:
         return status
 
     def _ship(self, order_id, number, customer, seller, warehouse, lines, quantities,
-              at: datetime) -> None:
+              at: datetime) -> bool:
+        """Post an outbound of ``quantities`` and its invoice; False when nothing is left to
+        ship (a partial first shipment rounded up to everything), so nothing is written."""
+        if not any(quantities.get(line.id, 0) > 0 for line in lines):
+            return False
         outbound_id = self.writer.new_id(Outbound)
         invoice_id = self.writer.new_id(Invoice)
         ob_number = self.numbers.next("OB", at.date())
@@ -463,6 +471,7 @@ class History:
                         created_at=at - timedelta(hours=1), posted_by_id=self.staff.pk)
         if paid:
             self._pay(customer, invoice_id, total, paid_on)
+        return True
 
     def _pay(self, customer, invoice_id: int, amount: Decimal, paid_on: date) -> None:
         payment_id = self.writer.add(

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from wms_sales.accounts.roles import ROLES
 from wms_sales.accounts.services import create_user
 from wms_sales.catalog.services import create_product
-from wms_sales.customers.services import create_customer
+from wms_sales.customers.services import create_customer, update_customer
 from wms_sales.inventory.models import MoveReason
 from wms_sales.inventory.services import create_warehouse, lock_levels, post_move
 
@@ -87,11 +87,14 @@ def load_master_data(rng: random.Random, progress: bool) -> dict:
                           reason=MoveReason.OPENING, actor=admin, note="demo opening stock")
             bar.update()
         for name, contact, phone, city, line, limit in CUSTOMERS:
-            create_customer(actor=users["sales"], name=name, contact_person=contact,
-                            phone=phone, credit_limit=Decimal(limit) if limit else None,
-                            payment_terms_days=rng.choice([0, 15, 30, 45, 60]),
-                            addresses=[{"recipient": contact, "phone": phone, "city": city,
-                                        "line": line, "label": "收货地址"}])
+            customer = create_customer(
+                actor=users["sales"], name=name, contact_person=contact, phone=phone,
+                payment_terms_days=rng.choice([0, 15, 30, 45, 60]),
+                addresses=[{"recipient": contact, "phone": phone, "city": city,
+                            "line": line, "label": "收货地址"}])
+            if limit:  # sales enters the customer, finance grants the credit
+                update_customer(actor=users["finance"], customer_id=customer.pk,
+                                credit_limit=Decimal(limit))
             bar.update()
     return users
 

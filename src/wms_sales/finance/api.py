@@ -2,12 +2,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.errors import NotFound
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.customers.models import Customer, PaymentMethod
 
 from . import selectors, services
@@ -160,7 +161,7 @@ def allocate_payment(request: HttpRequest, payment_id: int, payload: AllocateIn)
 
 @router.get("/customers/{customer_id}/balance", response=BalanceOut, tags=["customers"])
 @require_perm("finance.view_invoice")
-def customer_balance(request: HttpRequest, customer_id: int, as_of: date | None = None):
+def customer_balance(request: HttpRequest, customer_id: int, as_of: IsoDate | None = None):
     """Invoiced − credited − paid, and the aging of open invoices by days overdue."""
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")

@@ -2,10 +2,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
+from wms_sales.common.schemas import Schema
 
 from . import selectors, services
 from .models import MoveReason

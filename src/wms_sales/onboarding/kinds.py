@@ -28,6 +28,7 @@ from wms_sales.customers.models import (
     PaymentMethod,
 )
 from wms_sales.customers.selectors import customer_list
+from wms_sales.customers.services import require_credit_permission
 from wms_sales.inventory.models import MoveReason, StockLevel, StockMove, Warehouse
 from wms_sales.inventory.selectors import stock_levels
 from wms_sales.inventory.services import lock_levels, parse_quantity, post_move
@@ -262,6 +263,9 @@ class CustomerKind(Kind):
     def write(self, items: list[tuple[Customer, CustomerAddress | None]], *, actor: Any,
               source: str, progress: Progress) -> int:
         actor = actor_or_none(actor)
+        for customer, _address in items:
+            require_credit_permission(actor, credit_limit=customer.credit_limit,
+                                      old_status=CustomerStatus.ACTIVE, new_status=customer.status)
         for batch in _in_batches(items, progress):
             customers = [customer for customer, _address in batch]
             for customer in customers:

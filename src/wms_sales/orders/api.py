@@ -2,11 +2,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.inventory.api import ProductInWarehouseOut
 
 from . import selectors, services
@@ -173,7 +174,8 @@ def _detail(order) -> object:
 @paginate
 def list_orders(request: HttpRequest, status: OrderStatus | None = None,
                 customer_id: int | None = None, number: str = "",
-                date_from: date | None = None, date_to: date | None = None, q: str = ""):
+                date_from: IsoDate | None = None, date_to: IsoDate | None = None,
+                q: str = ""):
     return selectors.order_list(status=status, customer_id=customer_id, number=number,
                                 date_from=date_from, date_to=date_to, q=q)
 

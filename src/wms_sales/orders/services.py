@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils import timezone
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.api import check_perm
 from wms_sales.common.db import bulk_update, retry_transaction
-from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
+from wms_sales.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
@@ -26,6 +27,7 @@ from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import ReservationRequest, release, reserve
 from wms_sales.inventory.selectors import default_warehouse
+from wms_sales.inventory.services import lock_levels
 
 from .models import (
     OPEN_STATUSES,
@@ -84,6 +86,9 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     """Validate every line (collecting all errors) and price it; nothing is saved here."""
     if not lines:
         raise ValidationFailed({"lines": "An order needs at least one line."})
+    if len(lines) > settings.WMS_MAX_ORDER_LINES:
+        raise ValidationFailed({"lines": f"At most {settings.WMS_MAX_ORDER_LINES} lines per "
+                                         f"order ({len(lines)} given)."})
     products = Product.objects.in_bulk({line.get("product_id") for line in lines})
     warehouses = Warehouse.objects.in_bulk({line.get("warehouse_id") for line in lines
                                             if line.get("warehouse_id")})
@@ -246,6 +251,16 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
+def approval_forbidden_reason(actor: Any, order: SalesOrder) -> str | None:
+    """Why ``actor`` may not approve ``order`` under segregation of duties, or None: whoever
+    entered an order cannot also approve it (WMS_SEGREGATE_DUTIES, on by default)."""
+    if not settings.WMS_SEGREGATE_DUTIES or order.created_by_id is None:
+        return None
+    if order.created_by_id == getattr(actor, "pk", None):
+        return "You entered this order; another user must approve it (segregation of duties)."
+    return None
+
+
 @retry_transaction
 def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]],
                  order_date: date | None = None, **header: Any) -> SalesOrder:
@@ -320,6 +335,14 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                   reason: str = "") -> SalesOrder:
     order = _locked_order(order_id)
     check_transition(order.status, OrderStatus.APPROVED)
+    refused = approval_forbidden_reason(actor, order)
+    if refused:
+        raise Forbidden(refused, code="segregation_of_duties")
+    lines = list(order.lines.select_related("product", "warehouse"))
+    # Stock levels before the customer: the order in which a posting takes them too (its
+    # invoice's foreign key locks the customer last), so MariaDB's shared foreign-key locks
+    # and this exclusive one never wait on each other crosswise.
+    levels = lock_levels((line.product_id, line.warehouse_id) for line in lines)
     customer = order.customer = _orderable_customer(order.customer_id, lock=True)
     if customer.credit_limit is not None:
         parts = credit_exposure(customer.pk)
@@ -337,8 +360,7 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                                            - customer.credit_limit)})
             check_perm(actor, "orders.override_credit_limit")
             order.credit_override_reason = _require_reason(reason)
-    lines = list(order.lines.select_related("product", "warehouse"))
-    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number,
+    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
             requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
                                          warehouse_id=line.warehouse_id, quantity=line.quantity)
                       for line in lines])

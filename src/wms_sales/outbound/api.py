@@ -2,11 +2,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.schemas import Schema
 from wms_sales.orders.api import OrderLineItemOut
 
 from . import delivery_note, selectors, services

@@ -49,7 +49,18 @@ def invoice_violations() -> Iterator[str]:
         yield f"invoice {invoice.number} has no posted outbound"
 
 
+def empty_document_violations() -> Iterator[str]:
+    """A posted outbound ships something, and every invoice bills at least one line."""
+    empty_outbounds = (Outbound.objects.filter(status=OutboundStatus.POSTED)
+                       .exclude(lines__quantity__gt=0).values_list("number", flat=True))
+    for number in empty_outbounds.iterator():
+        yield f"posted outbound {number} ships nothing"
+    for number in Invoice.objects.filter(lines__isnull=True).values_list("number", flat=True):
+        yield f"invoice {number} has no lines"
+
+
 CHECKS = [
     ("shipped quantities equal posted outbound lines", shipped_violations),
     ("invoice totals equal posted outbound values", invoice_violations),
+    ("posted outbounds and invoices are not empty", empty_document_violations),
 ]

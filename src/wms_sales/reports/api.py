@@ -3,9 +3,10 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from wms_sales.common.api import require_perm
+from wms_sales.common.schemas import Schema
 
 from . import exports, selectors
 

@@ -53,10 +53,14 @@ class CustomerForm(model_fields_form(Customer, CUSTOMER_FIELDS)):
             self.fields["code"].required = True
             self.fields["code"].help_text = ""
         if not can_change_credit_limit:
-            # Shown but kept: the service refuses a change without customers.change_credit_limit.
-            self.fields["credit_limit"].disabled = True
+            # Shown but kept: the service refuses a credit limit or a (un)blocking without
+            # customers.change_credit_limit, on create as on edit.
+            for name in ("credit_limit", "status"):
+                self.fields[name].disabled = True
             self.fields["credit_limit"].help_text = _(
                 "You do not have permission to change the credit limit.")
+            self.fields["status"].help_text = _(
+                "Blocking and un-blocking a customer is a credit decision (finance).")
 
 
 ADDRESS_EDIT_FIELDS = tuple(f for f in ADDRESS_FIELDS if f != "is_default")

@@ -44,6 +44,21 @@ from .forms import (
 from .helpers import data_of, domain_errors, form_page, found, list_page, permission, post_action
 
 
+def login_locked_out(request: HttpRequest, original_response: Any = None,
+                     credentials: Any = None) -> HttpResponse:
+    """django-axes' answer once an account or an address made too many failed logins: the
+    login page again, saying why and what to do, as 429."""
+    from django.conf import settings
+    from django.contrib.auth.forms import AuthenticationForm
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _("Too many failed logins for this account or from this address. Try again in "
+                "%(minutes)d minutes, or ask an administrator to unlock it.") % {
+        "minutes": minutes}
+    return render(request, "web/login.html",
+                  {"form": AuthenticationForm(request), "lockout_message": message}, status=429)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"dashboard": selectors.dashboard()})
@@ -60,7 +75,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @permission("customers.add_customer")
 def customer_create(request: HttpRequest) -> HttpResponse:
-    form = CustomerForm(data_of(request))
+    form = CustomerForm(data_of(request), can_change_credit_limit=request.user.has_perm(
+        "customers.change_credit_limit"))
     address_form = FirstAddressForm(data_of(request), prefix="address")
     # Validate both (no short-circuit) so every error shows at once.
     if request.method == "POST" and all([form.is_valid(), address_form.is_valid()]):

@@ -162,7 +162,8 @@ def _order_page(request: HttpRequest, pk: int, **bound: forms.Form) -> HttpRespo
     order, user = page.order, request.user
     after = TRANSITIONS[order.status]
     can = {
-        "approve": OrderStatus.APPROVED in after and user.has_perm("orders.review_salesorder"),
+        "approve": OrderStatus.APPROVED in after and user.has_perm("orders.review_salesorder")
+        and order_services.approval_forbidden_reason(user, order) is None,
         "reject": OrderStatus.REJECTED in after and user.has_perm("orders.review_salesorder"),
         "cancel": OrderStatus.CANCELLED in after and user.has_perm("orders.cancel_salesorder"),
         "close": OrderStatus.COMPLETED in after and user.has_perm("orders.close_salesorder"),

@@ -13,7 +13,14 @@ class Command(BaseCommand):
             "Django's system checks; exits 1 naming each violation.")
     requires_system_checks = []
 
+    def add_arguments(self, parser):
+        parser.add_argument("--deploy", action="store_true",
+                            help="Only Django's system checks, with its deployment checks; "
+                                 "every warning counts (as `manage.py check --deploy`).")
+
     def handle(self, *args, **opts):
+        if opts["deploy"]:
+            return self._deployment_checks()
         problems = [str(m) for m in django_checks.run_checks()
                     if m.level >= django_checks.ERROR]
         for message in problems:
@@ -27,10 +34,35 @@ class Command(BaseCommand):
                 self.stderr.write(f"VIOLATION [{label}]: {violation}")
             problems += found
             self.stdout.write(f"{'FAIL' if found else 'ok  '} {label}")
+        self._report_outbox()
         if problems:
             self.stderr.write(f"{len(problems)} problem(s) found.")
             raise SystemExit(1)
         self.stdout.write("All invariants hold.")
+
+    def _report_outbox(self) -> None:
+        """Not an invariant (events wait while the broker is away) but what an operator
+        wants to see next to them: how far the relay is behind."""
+        from wms_sales.events.services import broker_enabled, outbox_backlog
+
+        try:
+            backlog, oldest = outbox_backlog()
+        except DatabaseError as exc:
+            self.stdout.write(f"info outbox: could not read ({exc})")
+            return
+        delivery = "relay to RabbitMQ" if broker_enabled() else "in-process delivery"
+        age = f", oldest {oldest:.0f} s old" if oldest is not None else ""
+        self.stdout.write(f"info outbox: {backlog} event(s) waiting{age} ({delivery})")
+
+    def _deployment_checks(self) -> None:
+        found = [m for m in django_checks.run_checks(include_deployment_checks=True)
+                 if m.level >= django_checks.WARNING and not m.is_silenced()]
+        for message in found:
+            self.stderr.write(f"system check: {message}")
+        if found:
+            self.stderr.write(f"{len(found)} problem(s) found.")
+            raise SystemExit(1)
+        self.stdout.write("System check identified no issues (deployment checks included).")
 
     @staticmethod
     def _invariant_checks():

@@ -28,6 +28,13 @@ class Command(BaseCommand):
                 "--bind", opts["bind"], "--workers", str(opts["workers"]),
                 "--threads", str(opts["threads"]), "--timeout", str(opts["timeout"]),
                 "--access-logfile", "-",
+                # gunicorn answers requests beyond these limits itself, with a plain-text 414
+                # or 431 that no middleware sees. Realistic requests stay well inside them:
+                # the longest URL the UI and API build (a search with filters) is under 2 KB,
+                # cookies and a bearer token under 1 KB. The request line is gunicorn's maximum.
+                "--limit-request-line", "8190",
+                "--limit-request-fields", "100",
+                "--limit-request-field_size", "16380",
                 # gunicorn's control socket defaults to one path per user: a second instance
                 # on the machine would share it, and its shutdown would remove ours.
                 "--no-control-socket"]

@@ -1,0 +1,130 @@
+"""The base of every API schema: strict scalars, bounded text and dates, documented limits.
+
+Pydantic's lax mode turns ``true`` into 1, ``"1_0"``/``"١٢"``/``"１"`` into numbers and ``0``
+into 1970-01-01. Every schema inherits from :class:`Schema` here, whose one validator looks at
+each field's declared type and refuses those readings before pydantic converts them; its
+configuration caps every string and writes the caps into the OpenAPI document. Query and path
+parameters use the same rules through :data:`IsoDate` and :data:`Id`.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import ninja
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+# The longest text any field takes: the longest column is 500 characters, free-text notes
+# get room for a page of text. Longer strings are refused before anything is stored.
+MAX_TEXT_LENGTH = 4000
+# Dates a business document can sensibly carry: keeps document numbers 8-digit dates and
+# due dates (date + at most 3650 days) representable.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
+MAX_ID = 2**63 - 1  # the id columns are signed 64-bit integers
+
+ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+ASCII_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# What the OpenAPI document promises for decimal strings (pydantic's own pattern uses \d,
+# which also matches non-ASCII digits).
+DECIMAL_STRING_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
+
+
+def _scalar_types(annotation: Any) -> set[type]:
+    """The plain types an annotation accepts: ``int | None`` -> {int, NoneType}."""
+    if get_origin(annotation) is Annotated:
+        return _scalar_types(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        found: set[type] = set()
+        for arg in get_args(annotation):
+            found |= _scalar_types(arg)
+        return found
+    return {annotation} if get_origin(annotation) is None and isinstance(annotation, type) \
+        else set()
+
+
+def strict_integer(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("Must be an integer, not a boolean.")
+    if isinstance(value, str) and not ASCII_INTEGER.fullmatch(value.strip()):
+        raise ValueError("Must be an integer written with the digits 0-9.")
+    return value
+
+
+def strict_decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("Must be a number, not a boolean.")
+    if isinstance(value, str) and not ASCII_DECIMAL.fullmatch(value.strip()):
+        raise ValueError("Must be a decimal number written with the digits 0-9 and a dot.")
+    return value
+
+
+def iso_date(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` strings (or dates), within [MIN_DATE, MAX_DATE]."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        if not ISO_DATE.fullmatch(value):
+            raise ValueError("Must be a date written as YYYY-MM-DD.")
+        try:
+            value = date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"Not a valid date: {exc}.") from exc
+    if not isinstance(value, date):
+        raise ValueError("Must be a date written as YYYY-MM-DD.")
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"Must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.")
+    return value
+
+
+def strict_scalar(annotation: Any, value: Any) -> Any:
+    """``value`` checked against the strict reading of the scalar type(s) it is declared as."""
+    if value is None:
+        return value
+    accepted = _scalar_types(annotation)
+    if bool in accepted or str in accepted:
+        return value
+    if date in accepted and datetime not in accepted:
+        return iso_date(value)
+    if Decimal in accepted or float in accepted:
+        return strict_decimal(value)
+    if int in accepted:
+        return strict_integer(value)
+    return value
+
+
+def _document_limits(schema: dict[str, Any], model: type) -> None:
+    """Write the real limits into each property of the model's JSON schema."""
+    for prop in schema.get("properties", {}).values():
+        for variant in [prop, *prop.get("anyOf", [])]:
+            if variant.get("type") == "string" and "format" not in variant \
+                    and "enum" not in variant and "$ref" not in variant:
+                if variant.get("pattern") and "\\d" in variant["pattern"]:
+                    variant["pattern"] = DECIMAL_STRING_PATTERN
+                elif "pattern" not in variant:
+                    variant.setdefault("maxLength", MAX_TEXT_LENGTH)
+            if variant.get("type") == "string" and variant.get("format") == "date":
+                variant.setdefault("formatMinimum", MIN_DATE.isoformat())
+                variant.setdefault("formatMaximum", MAX_DATE.isoformat())
+
+
+class Schema(ninja.Schema):
+    """Base of every API schema (see the module docstring)."""
+
+    model_config = ConfigDict(str_max_length=MAX_TEXT_LENGTH, json_schema_extra=_document_limits)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        return strict_scalar(field.annotation, value) if field is not None else value
+
+
+# For query and path parameters, which ninja validates outside any Schema subclass.
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
+Id = Annotated[int, BeforeValidator(strict_integer), Field(ge=1, le=MAX_ID)]

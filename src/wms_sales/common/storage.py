@@ -1,0 +1,66 @@
+"""What every row of the project goes through: text that fits its column, decimals at their
+column's scale from the moment they are assigned."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from .errors import ValidationFailed
+from .schemas import MAX_TEXT_LENGTH
+
+
+class ScaledDecimalAttribute(DeferredAttribute):
+    """A DecimalField's attribute that keeps the column's scale: ``Decimal("1")`` assigned to
+    a 2-place column reads back as ``Decimal("1.00")``, exactly as the stored row does, so an
+    answer rendered from the instance a service just saved (or bulk-inserted) says ``"1.00"``
+    like the same record read later. Only pads: a value with more places than the column is
+    left for validation to refuse (never silently rounded)."""
+
+    def __init__(self, field: models.DecimalField) -> None:
+        super().__init__(field)
+        self.places = field.decimal_places
+        self.quantum = Decimal(1).scaleb(-field.decimal_places)
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = Decimal(value)
+        if isinstance(value, Decimal) and value.is_finite() \
+                and value.as_tuple().exponent > -self.places:
+            # more digits than any column: left as it is, for the database to refuse
+            with suppress(InvalidOperation):
+                value = value.quantize(self.quantum)
+        instance.__dict__[self.field.attname] = value
+
+
+def scale_decimal_attributes() -> None:
+    """Give every DecimalField of the project's models a :class:`ScaledDecimalAttribute`."""
+    for model in apps.get_models():
+        if not model.__module__.startswith("wms_sales."):
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DecimalField) and field.model is model:
+                setattr(model, field.attname, ScaledDecimalAttribute(field))
+
+
+def refuse_oversized_text(sender: type[models.Model], instance: models.Model, raw: bool = False,
+                          **kwargs: Any) -> None:
+    """Refuse text longer than its column before it is saved: SQLite would store it,
+    PostgreSQL would fail with a DataError naming no field. Free-text columns (TextField)
+    take at most MAX_TEXT_LENGTH characters."""
+    if raw or not sender.__module__.startswith("wms_sales."):
+        return
+    too_long: dict[str, list[str]] = {}
+    for field in sender._meta.concrete_fields:
+        if isinstance(field, models.CharField | models.TextField):
+            value = getattr(instance, field.attname, None)
+            limit = field.max_length or MAX_TEXT_LENGTH
+            if isinstance(value, str) and len(value) > limit:
+                too_long[field.name] = [f"At most {limit} characters ({len(value)} given)."]
+    if too_long:
+        raise ValidationFailed(too_long)

@@ -1,0 +1,30 @@
+"""`wms-sales check --deploy` is clean with the production settings (WMS_HTTPS=1, a real key)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+
+def deploy_check(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("WMS_", "DJANGO_"))}
+    environment.update({"WMS_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE":
+                        "wms_sales.settings", **env})
+    return subprocess.run([sys.executable, "-m", "django", "check", "--deploy"], env=environment,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    result = deploy_check(tmp_path, WMS_HTTPS="1", WMS_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_deployment_checks_name_what_is_missing(tmp_path):
+    result = deploy_check(tmp_path, WMS_SECRET_KEY="short")
+    assert result.returncode == 1
+    for check in ("security.W009", "security.W012", "security.W008", "security.W004"):
+        assert check in result.stderr
