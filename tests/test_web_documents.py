@@ -789,3 +789,15 @@ def test_return_credit_and_ledger_notes_read_right_in_chinese(data):
     page = client.get(reverse("web:return_detail", args=[sales_return.pk]),
                       headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "贷项金额" in page and "信用" not in page
+
+
+def test_payment_list_searches_number_and_reference(data, finance):
+    from wms_sales.finance.services import record_payment
+
+    first = record_payment(actor=None, customer_id=data["customer"].pk, amount=D(5),
+                           method="cash", reference="BK-777")
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(6), method="cash")
+    found = finance.get(reverse("web:payment_list"), {"q": "bk-777"}).context["page"]
+    assert list(found.object_list) == [first]
+    found = finance.get(reverse("web:payment_list"), {"q": first.number}).context["page"]
+    assert list(found.object_list) == [first]
