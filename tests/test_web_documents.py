@@ -5,7 +5,7 @@ the form or as a message and writes nothing."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pypdf
@@ -24,7 +24,9 @@ from web_documents_data import (
     shipped_order,
 )
 from wms_sales.common.money import line_amounts
+from wms_sales.customers.services import create_customer
 from wms_sales.finance.models import CreditNote, Invoice, Payment, PaymentAllocation
+from wms_sales.finance.services import record_payment
 from wms_sales.inventory.models import StockLevel
 from wms_sales.orders.models import OrderTransition, SalesOrder
 from wms_sales.outbound.models import Outbound
@@ -143,6 +145,49 @@ def test_order_list_filters(sales, data):
     response = sales.get(reverse("web:order_list"),
                          {"date_from": "2030-01-02", "date_to": "2030-01-01"})
     assert "date_to" in response.context["filter_form"].errors
+
+
+# Every list's sortable columns; the first one has distinct values in the data below.
+SORTED_LISTS = {"customer_list": ["code", "name", "credit_limit", "terms", "status"],
+                "product_list": ["sku", "name", "unit", "price", "active"],
+                "stock_levels": ["sku", "product", "warehouse", "on_hand", "reserved",
+                                 "available", "updated"],
+                "payment_list": ["number", "customer", "received", "method", "amount"],
+                "credit_note_list": ["number", "customer", "issued", "total", "status"],
+                "return_list": ["number", "order", "customer", "status", "requested",
+                                "received"],
+                "outbound_list": ["number", "order", "customer", "warehouse", "status",
+                                  "planned", "shipped"]}
+
+
+def test_every_list_sorts_by_its_columns(admin, data):
+    for order in (shipped_order(data, ("screwdriver", "5")),
+                  shipped_order(data, ("cable", "2"))):
+        received_return(order)
+    for day in (1, 2):
+        record_payment(actor=None, customer_id=data["customer"].pk, amount=D(day),
+                       method="bank_transfer", received_on=date(2030, 1, day))
+    for name, keys in SORTED_LISTS.items():
+        url = reverse(f"web:{name}")
+        for key in keys:
+            ascending = admin.get(url, {"sort": key})
+            descending = admin.get(url, {"sort": f"-{key}"})
+            assert ascending.status_code == descending.status_code == 200, (name, key)
+            assert 'aria-sort="ascending"' in ascending.content.decode(), (name, key)
+            assert 'aria-sort="descending"' in descending.content.decode(), (name, key)
+        rows = list(admin.get(url, {"sort": keys[0]}).context["page"].object_list)
+        reverse_rows = list(admin.get(url, {"sort": f"-{keys[0]}"}).context["page"].object_list)
+        assert len(rows) >= 2 or name == "customer_list", name
+        assert rows == reverse_rows[::-1], name
+
+
+def test_outbound_list_searches_by_customer(admin, data):
+    shipped_order(data, ("screwdriver", "1"))
+    other = create_customer(actor=None, code="C-200", name="Other")
+    listed = admin.get(reverse("web:outbound_list"), {"customer": data["customer"].pk})
+    assert len(listed.context["page"].object_list) == 1
+    assert not admin.get(reverse("web:outbound_list"),
+                         {"customer": other.pk}).context["page"].object_list
 
 
 # --- order entry -------------------------------------------------------------------------

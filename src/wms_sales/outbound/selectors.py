@@ -13,7 +13,8 @@ from .models import Outbound, OutboundStatus
 
 
 def outbound_list(*, status: str | None = None, order_id: int | None = None,
-                  warehouse_id: int | None = None, number: str = "",
+                  warehouse_id: int | None = None, customer_id: int | None = None,
+                  number: str = "",
                   date_from: date | None = None, date_to: date | None = None
                   ) -> QuerySet[Outbound]:
     qs = Outbound.objects.select_related("order__customer", "warehouse", "created_by",
@@ -24,6 +25,8 @@ def outbound_list(*, status: str | None = None, order_id: int | None = None,
         qs = qs.filter(order_id=order_id)
     if warehouse_id:
         qs = qs.filter(warehouse_id=warehouse_id)
+    if customer_id:
+        qs = qs.filter(order__customer_id=customer_id)
     if number:
         qs = qs.filter(number__icontains=number.strip())
     if date_from:

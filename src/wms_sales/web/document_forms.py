@@ -107,7 +107,8 @@ class OutboundFilterForm(DateRangeFilterForm):
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False,
                                        queryset=warehouse_list(),
                                        empty_label=_("All warehouses"))
-    field_order = ["number", "status", "warehouse", "date_from", "date_to"]
+    customer = customer_filter()
+    field_order = ["number", "status", "customer", "warehouse", "date_from", "date_to"]
 
 
 class QueueFilterForm(FilterForm):

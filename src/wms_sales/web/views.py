@@ -63,6 +63,14 @@ def login_locked_out(request: HttpRequest, original_response: Any = None,
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"dashboard": selectors.dashboard()})
 
+# Each list's sortable columns (?sort=key or -key).
+CUSTOMER_COLUMNS = {"code": "code", "name": "name", "credit_limit": "credit_limit",
+                    "terms": "payment_terms_days", "status": "status"}
+PRODUCT_COLUMNS = {"sku": "sku", "name": "name", "unit": "unit", "price": "list_price",
+                   "active": "active"}
+STOCK_COLUMNS = {"sku": "product__sku", "product": "product__name", "warehouse": "warehouse__name",
+                 "on_hand": "on_hand", "reserved": "reserved", "available": "available_qty",
+                 "updated": "updated_at"}
 
 # --- customers ---------------------------------------------------------------------------
 
@@ -70,7 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def customer_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=CustomerFilterForm,
                      selector=customer_selectors.customer_list,
-                     template="web/customers/list.html", partial="web/customers/_table.html")
+                     template="web/customers/list.html", partial="web/customers/_table.html",
+                     sortable=CUSTOMER_COLUMNS)
 
 
 @permission("customers.add_customer")
@@ -201,7 +210,8 @@ def customer_address_default(request: HttpRequest, pk: int, address_id: int) -> 
 def product_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=ProductFilterForm,
                      selector=catalog_selectors.product_list,
-                     template="web/products/list.html", partial="web/products/_table.html")
+                     template="web/products/list.html", partial="web/products/_table.html",
+                     sortable=PRODUCT_COLUMNS)
 
 
 @permission("catalog.add_product")
@@ -267,6 +277,7 @@ def stock_levels(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=StockFilterForm,
                      selector=inventory_selectors.stock_levels,
                      template="web/stock/levels.html", partial="web/stock/_levels_table.html",
+                     sortable=STOCK_COLUMNS,
                      low_stock_at=selectors.LOW_STOCK_AT)
 
 

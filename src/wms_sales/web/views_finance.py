@@ -44,6 +44,10 @@ OVER_ALLOCATED = gettext_noop("The allocations add up to more than the amount re
 # The invoice list's sortable columns (?sort=key or -key).
 INVOICE_COLUMNS = {"number": "number", "customer": "customer__name", "issued": "issue_date",
                    "due": "due_date", "total": "total_amount", "status": "status"}
+PAYMENT_COLUMNS = {"number": "number", "customer": "customer__name", "received": "received_on",
+                   "method": "method", "amount": "amount"}
+CREDIT_NOTE_COLUMNS = {"number": "number", "customer": "customer__name", "issued": "issue_date",
+                       "total": "total_amount", "status": "status"}
 NOTHING_ALLOCATED = gettext_noop("Enter the amount to allocate to at least one invoice.")
 
 
@@ -76,7 +80,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def payment_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=PaymentFilterForm,
                      selector=finance_selectors.payment_list,
-                     template="web/finance/payments.html", partial="web/finance/_payments.html")
+                     template="web/finance/payments.html", partial="web/finance/_payments.html",
+                     sortable=PAYMENT_COLUMNS)
 
 
 def _allocations(data: Any, customer_id: int | None) -> LineForms:
@@ -170,7 +175,7 @@ def credit_note_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=CreditNoteFilterForm,
                      selector=finance_selectors.credit_note_list,
                      template="web/finance/credit_notes.html",
-                     partial="web/finance/_credit_notes.html")
+                     partial="web/finance/_credit_notes.html", sortable=CREDIT_NOTE_COLUMNS)
 
 
 def _open_invoices_of_note(_request: HttpRequest, pk: int) -> dict[str, Any]:

@@ -43,6 +43,11 @@ from .helpers import (
 
 VIEW = "outbound.view_outbound"
 
+# The outbound list's sortable columns (?sort=key or -key).
+OUTBOUND_COLUMNS = {"number": "number", "order": "order__number",
+                    "customer": "order__customer__name", "warehouse": "warehouse__name",
+                    "status": "status", "planned": "planned_ship_date", "shipped": "shipped_at"}
+
 
 @permission(VIEW)
 def outbound_queue(request: HttpRequest) -> HttpResponse:
@@ -55,7 +60,8 @@ def outbound_queue(request: HttpRequest) -> HttpResponse:
 def outbound_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=OutboundFilterForm,
                      selector=outbound_selectors.outbound_list,
-                     template="web/outbound/list.html", partial="web/outbound/_table.html")
+                     template="web/outbound/list.html", partial="web/outbound/_table.html",
+                     sortable=OUTBOUND_COLUMNS)
 
 
 @permission("outbound.add_outbound")

@@ -43,13 +43,16 @@ from .helpers import (
 )
 
 VIEW = "returns.view_salesreturn"
+# The return list's sortable columns (?sort=key or -key).
+RETURN_COLUMNS = {"number": "number", "order": "order__number", "customer": "order__customer__name",
+                  "status": "status", "requested": "requested_at", "received": "received_at"}
 
 
 @permission(VIEW)
 def return_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=ReturnFilterForm,
                      selector=return_selectors.return_list, template="web/returns/list.html",
-                     partial="web/returns/_table.html")
+                     partial="web/returns/_table.html", sortable=RETURN_COLUMNS)
 
 
 @permission("returns.add_salesreturn")

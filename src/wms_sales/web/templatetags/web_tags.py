@@ -113,7 +113,10 @@ def document_link(source_type: str, source_id: Any, label: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_header(context: dict[str, Any], key: str, label: str, css: str = "") -> str:
-    """A column header that sorts the list by ``key`` (again: the other way round)."""
+    """A column header that sorts the list by ``key`` (again: the other way round); a plain
+    header where the list does not sort by it (a partial shared with a detail page)."""
+    if key not in context.get("sortable", {}):
+        return format_html('<th class="{}">{}</th>', css, label)
     request = context["request"]
     current = request.GET.get("sort", "")
     descending = current == key
