@@ -55,6 +55,18 @@ def test_create_fills_the_defaults(sales_api, customer, product, warehouse, seco
     assert sales_api.get(f"orders/{order['id']}").json_body == order
 
 
+def test_a_line_without_a_tax_rate_takes_the_products(sales_api, customer, product, warehouse):
+    product.tax_rate_percent = Decimal("13")
+    product.save(update_fields=["tax_rate_percent"])
+    body = order_body(customer, product)
+    body["lines"].append({"product_id": product.pk, "quantity": "3", "tax_rate_percent": "0"})
+    order = create(sales_api, body)
+    assert [(Decimal(line["tax_rate_percent"]), Decimal(line["tax_amount"]))
+            for line in order["lines"]] == [(Decimal("13"), Decimal("4.88")),
+                                            (Decimal("0"), Decimal("0"))]
+    assert Decimal(order["total_amount"]) == Decimal("37.50") * 2 + Decimal("4.88")
+
+
 def test_create_with_every_field_rounds_half_up_once_per_line(
         sales_api, customer, product, cable, warehouse, second_warehouse):
     body = {"customer_id": customer.pk, "warehouse_id": second_warehouse.pk,

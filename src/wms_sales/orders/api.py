@@ -21,7 +21,7 @@ class LineIn(Schema):
     quantity: Decimal
     unit_price: Decimal | None = None  # default: the product's list price
     discount_percent: Decimal = Decimal(0)
-    tax_rate_percent: Decimal = Decimal(0)
+    tax_rate_percent: Decimal | None = None  # default: the product's tax rate
     warehouse_id: int | None = None  # default: the order's warehouse
 
 

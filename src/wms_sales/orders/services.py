@@ -124,7 +124,10 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
         elif unit_price is not None:
             _fits(unit_price, PRICE, at + "unit_price", errors)
         discount = _percent(line.get("discount_percent"), at + "discount_percent", errors)
-        tax = _percent(line.get("tax_rate_percent"), at + "tax_rate_percent", errors)
+        tax_rate = line.get("tax_rate_percent")
+        if tax_rate is None and product is not None:  # as the entry form pre-fills it
+            tax_rate = product.tax_rate_percent
+        tax = _percent(tax_rate, at + "tax_rate_percent", errors)
         if errors:
             continue
         amounts = line_amounts(quantity, unit_price, discount, tax)
