@@ -257,6 +257,17 @@ def test_utf8_bom_and_header_spelling(db):
     assert Product.objects.get(sku="A").quantity_precision == 2
 
 
+@pytest.mark.parametrize("terms_header", ["账期(天)", "账期（天）", "账期", "Payment terms"])
+def test_documented_header_aliases(db, terms_header):
+    report = load("customers", [["客户代码", "名称", terms_header, "信用额度(元)"],
+                                ["C-9", "甲公司", "45", "1,000"]])
+    assert report.ok, report.errors
+    customer = Customer.objects.get(code="C-9")
+    assert (customer.payment_terms_days, customer.credit_limit) == (45, Decimal("1000"))
+    report = load("products", [["商品编码", "名称", "单价"], ["P-9", "乙", "2.5"]])
+    assert report.ok and Product.objects.get(sku="P-9").list_price == Decimal("2.5")
+
+
 def test_formula_like_text_is_neutralised_and_survives(db):
     create_customer(actor=None, code="F1", name="=HYPERLINK(\"http://x\")", phone="+86 138 0000")
     data = export_file(kind="customers", fmt="csv", language="en")

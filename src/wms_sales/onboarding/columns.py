@@ -35,9 +35,10 @@ class Column:
     parse: Callable[[str], Any] = str
     required: bool = False
     empty: Any = OMIT
+    aliases: tuple[str, ...] = ()  # other headers people write for it (docs/onboarding.md)
 
     def names(self) -> set[str]:
-        return {normalize(self.key), normalize(self.zh)}
+        return {normalize(name) for name in (self.key, self.zh, *self.aliases)}
 
     def header(self, language: str) -> str:
         return self.zh if language == "zh" else self.key

@@ -223,14 +223,16 @@ class CustomerKind(Kind):
     name = "customers"
     label = gettext_lazy("Customers")
     columns = (
-        Column("code", "客户编码", required=True),
+        Column("code", "客户编码", required=True, aliases=("客户代码", "customer code")),
         Column("name", "名称", required=True),
         Column("phone", "电话"),
         Column("email", "邮箱"),
-        Column("contact_person", "联系人"),
-        Column("credit_limit", "信用额度", decimal, empty=None),  # empty: no limit
-        Column("payment_terms_days", "账期(天)", whole_number),
-        Column("payment_method", "付款方式", choice(PaymentMethod)),
+        Column("contact_person", "联系人", aliases=("contact person",)),
+        Column("credit_limit", "信用额度", decimal, empty=None,
+               aliases=("信用额度(元)", "credit limit")),  # empty: no limit
+        Column("payment_terms_days", "账期(天)", whole_number,
+               aliases=("账期", "payment terms", "付款期限")),
+        Column("payment_method", "付款方式", choice(PaymentMethod), aliases=("payment method",)),
         Column("status", "状态", choice(CustomerStatus)),
         Column("notes", "备注"),
         Column("address", "送货地址"),  # the default delivery address, in one line
@@ -299,9 +301,10 @@ class ProductKind(Kind):
         Column("sku", "商品编码", required=True),
         Column("name", "名称", required=True),
         Column("unit", "单位"),
-        Column("list_price", "标价", decimal),
-        Column("quantity_precision", "数量精度", whole_number),
-        Column("active", "启用", boolean),
+        Column("list_price", "标价", decimal, aliases=("单价", "价格", "list price")),
+        Column("quantity_precision", "数量精度", whole_number,
+               aliases=("quantity precision",)),
+        Column("active", "启用", boolean, aliases=("是否启用",)),
     )
     unique = ("sku",)
     add_perm = "catalog.add_product"
