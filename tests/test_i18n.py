@@ -58,3 +58,16 @@ def test_pages_follow_the_chosen_language(compiled, db):
     page = client.get(reverse("web:customer_list")).content.decode()
     assert "Stock ledger" in page and "New customer" in page and "库存流水" not in page
     assert 'lang="en"' in page
+
+
+def test_admin_names_apps_and_models_in_chinese(compiled, db):
+    client = Client()
+    root = create_user(username="root", role="admin", password="pw-12345678")
+    root.is_superuser = root.is_staff = True
+    root.save()
+    client.force_login(root)
+    page = client.get("/admin/").content.decode()
+    assert "账户" in page and "API 令牌" in page
+    assert "Api tokens" not in page and "Accounts" not in page
+    form = client.get("/admin/accounts/apitoken/add/").content.decode()
+    assert "前缀" in form and "最近使用时间" in form and "Last used at" not in form
