@@ -315,6 +315,18 @@ def test_export_reimport_round_trip(db, fmt, warehouse):
     assert list(stock_violations()) == []
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_chinese_exports_show_chinese_choices_and_yes_no(db, fmt):
+    create_customer(actor=None, code="C-1", name="甲", payment_method="bank_transfer")
+    create_product(actor=None, sku="P-1", name="乙", active=False)
+    [headers, customer] = exported_rows("customers", fmt)
+    row = dict(zip(headers, customer, strict=True))
+    assert (row["付款方式"], row["状态"]) == ("银行转账", "启用")
+    assert exported_rows("products", fmt)[1][-1] == "否"
+    english = dict(zip(*exported_rows("customers", fmt, "en"), strict=True))
+    assert (english["payment_method"], english["status"]) == ("bank_transfer", "active")
+
+
 def test_xlsx_keeps_decimals_beyond_excel_precision_as_text():
     data = write_xlsx(["n"], [[Decimal("12345678901234567.89")], [Decimal("0.1")]], title="t")
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
@@ -366,7 +378,7 @@ def test_cli_import_and_export(db, tmp_path, warehouse):
     target = tmp_path / "out.xlsx"
     call_command("export", "products", str(target), stdout=io.StringIO())
     assert read_table(target.read_bytes(), target.name).rows[1][1] == ["B", "乙", "pcs", "0", "0",
-                                                                      "true"]
+                                                                      "是"]
     out = io.StringIO()
     call_command("export", "stock", "-", "--headers", "en", stdout=out)
     assert out.getvalue() == "sku,warehouse,quantity,note\r\nA,WH-SH,3,\r\n"

@@ -43,6 +43,19 @@ class Column:
     def header(self, language: str) -> str:
         return self.zh if language == "zh" else self.key
 
+    def shown(self, value: Any, language: str) -> Any:
+        """An exported cell: Chinese files show a choice's and a yes/no's Chinese label (which
+        imports accept back); English files keep the stored value."""
+        if language != "zh":
+            return value
+        if self.parse is boolean and isinstance(value, bool):
+            return "是" if value else "否"
+        labels = getattr(self.parse, "choices", None)
+        if labels is not None and value in labels.values:
+            with translation.override("zh-hans"):
+                return str(labels(value).label)
+        return value
+
     def value(self, text: str) -> Any:
         if text == "":
             if self.required:
@@ -102,4 +115,5 @@ def choice(choices: type[models.TextChoices]) -> Callable[[str], str]:
             raise CellError(_("Choose one of: %(choices)s.")
                             % {"choices": ", ".join(choices.values)}) from None
 
+    parse.choices = choices  # type: ignore[attr-defined]  # for Column.shown
     return parse

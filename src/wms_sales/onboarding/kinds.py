@@ -201,9 +201,9 @@ class Kind:
     def headers(self, language: str) -> list[str]:
         return [column.header(language) for column in self.columns]
 
-    def export_rows(self) -> Iterator[list[Any]]:
+    def export_rows(self, language: str = "en") -> Iterator[list[Any]]:
         for values in self.export_values():
-            yield [values[column.key] for column in self.columns]
+            yield [column.shown(values[column.key], language) for column in self.columns]
 
     def export_values(self) -> Iterator[dict[str, Any]]:
         raise NotImplementedError

@@ -66,7 +66,7 @@ def import_file(*, actor: Any, kind: str, data: bytes, filename: str, dry_run: b
 def export_file(*, kind: str, fmt: str, language: str = "zh", bom: bool = True) -> bytes:
     """The list of ``kind`` as CSV (UTF-8) or XLSX, with Chinese (``zh``) or English headers."""
     spec = get_kind(kind)
-    headers, rows = spec.headers(language), spec.export_rows()
+    headers, rows = spec.headers(language), spec.export_rows(language)
     if file_format(f"export.{fmt}") == "csv":
         return write_csv(headers, rows, bom=bom).encode("utf-8")
     return write_xlsx(headers, rows, title=spec.name)
