@@ -717,6 +717,35 @@ def test_dashboard_in_chinese(scenario, compiled):
     assert "退货率" in response.content.decode()
 
 
+RAW_KEYS = ("sales_gross", "orders_by_status", "customer_id", "return_rate_value", "pending")
+
+
+def test_chinese_exports_speak_chinese_with_number_formats(scenario, world, compiled):
+    page = page_client("zh-hans")
+    query = {"date_from": day(-1).isoformat(), "date_to": day(6).isoformat(),
+             "customer": world.customers[0].pk}
+    text = page.get(reverse("web:report_export", args=["summary", "csv"]),
+                    query).content.decode()
+    assert not [key for key in RAW_KEYS if key in text]
+    assert "销售额（含税）" in text and "客户 ID" in text and "订单状态分布（待审核）" in text
+    workbook = openpyxl.load_workbook(io.BytesIO(page.get(
+        reverse("web:report_export", args=["summary", "xlsx"]), query).content))
+    cells = {row[0].value: row[1] for row in workbook.active.iter_rows() if len(row) > 1}
+    assert cells["退货率（金额）"].number_format == "0.00%"
+    assert cells["退货率（金额）"].value < 1  # a fraction Excel shows as a percentage
+    assert cells["销售额（含税）"].number_format == "#,##0.00"
+    assert cells["出库数量"].number_format == "#,##0.###"
+    top = page.get(reverse("web:report_export", args=["top-product", "xlsx"]), query)
+    sheet = openpyxl.load_workbook(io.BytesIO(top.content)).active
+    rows = [list(row) for row in sheet.iter_rows()]
+    header_at = next(i for i, row in enumerate(rows) if row[0].value == "ID")
+    headers = [cell.value for cell in rows[header_at]]
+    assert not [key for key in RAW_KEYS if any(key in str(h) for h in headers)]
+    first = dict(zip(headers, rows[header_at + 1], strict=True))
+    assert first["销售额（含税）"].number_format == "#,##0.00"
+    assert "待审核=" in str(first["订单状态分布"].value)
+
+
 def test_quick_ranges_and_htmx(scenario, clock):
     clock.set(at(3, 12))
     page = page_client("en")

@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from wms_sales.orders.models import OrderStatus
 
 from .rebuild import Filters
 
@@ -23,8 +25,67 @@ CONTENT_TYPES = {
 }
 
 
+# Chinese files name filters, measures and columns in words; English files keep the JSON keys,
+# which scripts reading the API's files rely on.
+LABELS = {
+    "date_from": gettext_lazy("From"), "date_to": gettext_lazy("To"),
+    "customer_id": gettext_lazy("Customer ID"), "product_id": gettext_lazy("Product ID"),
+    "warehouse_id": gettext_lazy("Warehouse ID"),
+    "salesperson_id": gettext_lazy("Salesperson ID"),
+    "orders_entered": gettext_lazy("Orders entered"),
+    "orders_by_status": gettext_lazy("Orders by status"),
+    "orders_approved": gettext_lazy("Orders approved"),
+    "ordered_amount": gettext_lazy("Ordered amount"),
+    "sales_net": gettext_lazy("Sales amount (net)"),
+    "sales_gross": gettext_lazy("Sales amount (gross)"),
+    "invoiced": gettext_lazy("Invoiced"), "paid": gettext_lazy("Paid"),
+    "returned_net": gettext_lazy("Returned amount (net)"),
+    "returned_gross": gettext_lazy("Returned amount (gross)"),
+    "shipped_quantity": gettext_lazy("Quantity shipped"),
+    "returned_quantity": gettext_lazy("Quantity returned"),
+    "return_rate_value": gettext_lazy("Return rate (value)"),
+    "return_rate_quantity": gettext_lazy("Return rate (quantity)"),
+    "completion_rate": gettext_lazy("Completion rate"),
+    "avg_days_to_complete": gettext_lazy("Average days to complete"),
+    "avg_order_value": gettext_lazy("Average order value"),
+    "outstanding": gettext_lazy("Outstanding receivables"),
+    "period": gettext_lazy("Period start"), "key": gettext_lazy("ID"),
+    "code": gettext_lazy("Code"), "name": gettext_lazy("Name"),
+    "reasons": gettext_lazy("Return reasons"),
+    "measure": gettext_lazy("measure"), "value": gettext_lazy("value"),
+}
+# Excel number formats by measure: rates are fractions shown as percentages.
+RATE_FORMAT, MONEY_FORMAT, QUANTITY_FORMAT, COUNT_FORMAT = ("0.00%", "#,##0.00",
+                                                            "#,##0.###", "#,##0")
+NUMBER_FORMATS = {
+    **dict.fromkeys(("return_rate_value", "return_rate_quantity", "completion_rate"),
+                    RATE_FORMAT),
+    **dict.fromkeys(("ordered_amount", "sales_net", "sales_gross", "invoiced", "paid",
+                     "returned_net", "returned_gross", "avg_order_value", "outstanding"),
+                    MONEY_FORMAT),
+    **dict.fromkeys(("shipped_quantity", "returned_quantity"), QUANTITY_FORMAT),
+    **dict.fromkeys(("orders_entered", "orders_approved", "orders_by_status"), COUNT_FORMAT),
+    "avg_days_to_complete": "0.00",
+}
+
+
+def _in_words() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def label(key: str) -> str:
+    """A filter's, measure's or column's name in the file (``orders_by_status.pending`` too)."""
+    if not _in_words():
+        return key
+    name, _dot, status = key.partition(".")
+    text = str(LABELS.get(name, name))
+    if status in OrderStatus.values:
+        return f"{text}（{OrderStatus(status).label}）"
+    return text
+
+
 def filter_lines(filters: Filters) -> list[tuple[str, str]]:
-    return [(name, "" if value is None else str(value))
+    return [(label(name), "" if value is None else str(value))
             for name, value in vars(filters).items()]
 
 
@@ -38,8 +99,8 @@ def render(fmt: str, title: str, filters: Filters, headers: Sequence[str],
         for name, value in filter_lines(filters):
             writer.writerow([name, value])
         writer.writerow([])
-        writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerow([label(header) for header in headers])
+        writer.writerows(_labelled(headers, rows))
         # BOM: Excel on Chinese Windows opens UTF-8 CSV correctly only with it.
         body = ("\ufeff" + buffer.getvalue()).encode()
     else:
@@ -51,17 +112,38 @@ def render(fmt: str, title: str, filters: Filters, headers: Sequence[str],
         for name, value in filter_lines(filters):
             sheet.append([name, value])
         sheet.append([])
-        sheet.append(list(headers))
+        sheet.append([label(header) for header in headers])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-        for row in rows:
+        for keys, row in zip(_format_keys(headers, rows), _labelled(headers, rows), strict=True):
             sheet.append([_excel(v) for v in row])
+            for cell, key in zip(sheet[sheet.max_row], keys, strict=False):
+                number_format = NUMBER_FORMATS.get(key.partition(".")[0])
+                if number_format and isinstance(cell.value, int | float):
+                    cell.number_format = number_format
         buffer = io.BytesIO()
         workbook.save(buffer)
         body = buffer.getvalue()
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _is_summary(headers: Sequence[str]) -> bool:
+    return list(headers) == [MEASURE, VALUE]
+
+
+def _format_keys(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[str]]:
+    """Per cell, the measure whose number format it takes: the row's (summary) or column's."""
+    if _is_summary(headers):
+        return [["", str(row[0])] for row in rows]
+    return [list(headers) for _row in rows]
+
+
+def _labelled(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    if _is_summary(headers):
+        return [[label(str(row[0])), *row[1:]] for row in rows]
+    return [list(row) for row in rows]
 
 
 def _excel(value: Any) -> Any:
@@ -72,6 +154,15 @@ def _excel(value: Any) -> Any:
     return str(value)
 
 
+MEASURE, VALUE = "measure", "value"  # the summary's columns (keys, labelled on output)
+
+
+def _status_word(status: str) -> str:
+    if _in_words() and status in OrderStatus.values:
+        return str(OrderStatus(status).label)
+    return status
+
+
 def summary_table(figures: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     rows = []
     for name, value in figures.items():
@@ -79,7 +170,7 @@ def summary_table(figures: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             rows += [[f"{name}.{key}", inner] for key, inner in value.items()]
         else:
             rows.append([name, value])
-    return [_("measure"), _("value")], rows
+    return [MEASURE, VALUE], rows
 
 
 def records_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
@@ -96,6 +187,6 @@ def records_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[A
                 row.append("; ".join(f"{item.get('label', '')} {item.get('quantity', '')}"
                                      for item in value))
             else:
-                row.append("; ".join(f"{k}={v}" for k, v in value.items()))
+                row.append("; ".join(f"{_status_word(k)}={v}" for k, v in value.items()))
         rows.append(row)
     return headers + extra, rows
