@@ -522,3 +522,7 @@ def test_page_in_chinese(db, settings, tmp_path):
                       headers={"accept-language": "zh-hans"})
     html = response.content.decode()
     assert "导入导出" in html and "文件未导入" in html and "<td>名称</td>" in html
+    start = html.index('enctype="multipart/form-data"')
+    form = html[start:html.index("</form>", start)]
+    assert ":</label>" not in form and ":<" not in form  # no ASCII colon after a label
+    assert re.search(r'<label for="id_dry_run">\s*<input type="checkbox"', form)

@@ -12,6 +12,8 @@ from .kinds import Kind
 
 
 class ImportForm(forms.Form):
+    # The app's form layout: labels without an ASCII colon, the checkbox inside its label.
+    template_name = "web/forms/form.html"
     kind = forms.ChoiceField(label=_("What to import"))
     file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(
         attrs={"accept": ",".join(f".{fmt}" for fmt in FORMATS)}))
