@@ -338,7 +338,7 @@ def test_each_role_lands_on_its_queue_with_counts(login, live_server, language):
     page.goto(f"{live_server.url}/")
     expect(page.locator("[data-count=overdue]")).to_have_text("1")
     expect(page.locator("[data-count=unallocated]")).to_have_text("1")
-    expect(page.locator("table.company-aging td").nth(4)).to_have_text("25.00")  # over 90
+    expect(page.locator("table.company-aging td").nth(4)).to_have_text("¥25.00")  # over 90
     shoot(page, f"queue-finance-{language}")
 
     page = use_language(login("sales"), language)
@@ -380,12 +380,26 @@ def test_one_money_format_in_both_languages(login, live_server, language):
                    method="bank_transfer")
     page = use_language(login("finance"), language)
     page.goto(f"{live_server.url}/payments/")
-    expect(page.locator("#results tbody td.num").first).to_have_text("2,180,376.53")
+    expect(page.locator("#results tbody td.num").first).to_have_text("¥2,180,376.53")
+    page.goto(f"{live_server.url}/invoices/")
+    expect(page.locator("#results tbody td.num").first).to_have_text("¥50.00")
     page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
     cards = page.locator("article.account .stat-value")
     expect(cards.nth(0)).to_have_text("¥50.00")
     expect(cards.nth(2)).to_have_text("¥2,180,376.53")
     expect(cards.nth(3)).to_have_text("-¥2,180,326.53")
+    # The charts: money axes and tooltips in the same format, rates stay percentages.
+    page = use_language(login("admin"), language)
+    page.goto(f"{live_server.url}/statistics/")
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-sales')")
+    ticks, tooltip, rate = page.evaluate("""() => {
+        const sales = Chart.getChart('chart-sales'), rate = Chart.getChart('chart-return-rate');
+        const label = sales.options.plugins.tooltip.callbacks.label;
+        return [sales.options.scales.y.ticks.callback(2180376.53),
+                label({dataset: {label: 'x'}, parsed: {y: -1234.5}}),
+                rate.options.scales.y.ticks.callback(1.5)];
+    }""")
+    assert (ticks, tooltip, rate) == ("¥2,180,376.53", "x: -¥1,234.5", "1.5%")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -142,6 +143,7 @@ def _percent(value: Decimal | None) -> float | None:
 
 def _ranking(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     return {"type": "bar", "horizontal": True, "x_title": _("Sales amount (gross)"),
+            "currency": settings.WMS_CURRENCY_SYMBOL,
             "labels": [f"{row['code']} {row['name']}".strip() for row in rows],
             "datasets": [{"label": title, "data": [_number(row["sales_gross"]) for row in rows]}]}
 
@@ -157,6 +159,7 @@ def _charts(summary: dict[str, Any], trend: list[dict[str, Any]],
     reasons = sorted(found, key=lambda reason: order.get(reason, len(order)))
     return {
         "sales": {"type": "line", "labels": periods, "x_title": axis, "y_title": _("Amount"),
+                  "currency": settings.WMS_CURRENCY_SYMBOL,
                   "datasets": [
                       {"label": _("Sales amount (gross)"),
                        "data": [_number(point["sales_gross"]) for point in trend]},

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -66,9 +67,13 @@ def money(value: Any) -> str:
 @register.filter
 def currency(value: Any) -> str:
     """An amount with its currency sign, grouped as the page's language groups (¥2,180,376.53):
-    for the figures that stand alone (cards, KPIs, totals); table columns stay plain."""
+    cards, KPIs, totals and the money columns of tables."""
     if value is None or value == "":
         return ""
+    try:
+        value = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
     sign = "-" if value < 0 else ""
     return f"{sign}{settings.WMS_CURRENCY_SYMBOL}{floatformat(abs(value), '2g')}"
 

@@ -22,8 +22,13 @@
 
   function config(spec) {
     var percent = Boolean(spec.percent);
+    var number = numberFormat({ maximumFractionDigits: 2 });
+    // Money charts carry the installation's currency sign: ¥1,234.5 on axes and tooltips alike.
+    var money = function (v) {
+      return v === null || v === undefined ? "—" : (v < 0 ? "-" : "") + spec.currency + number(Math.abs(v));
+    };
     var format = percent ? function (v) { return numberFormat({ maximumFractionDigits: 1 })(v) + "%"; }
-                         : numberFormat({ maximumFractionDigits: 2 });
+                         : spec.currency ? money : number;
     var datasets = spec.datasets.map(function (set, index) {
       var color = PALETTE[index % PALETTE.length];
       var dataset = { label: set.label, data: set.data };
