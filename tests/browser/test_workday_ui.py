@@ -423,7 +423,17 @@ def test_lists_sort_by_column_and_jump_to_a_page(login, live_server, language):
     header.click()
     expect(page).to_have_url(re.compile(r"sort=total"))
     expect(pager.locator("[aria-current=page]")).to_have_text("1")
-    expect(page.locator("#results tbody tr").first.locator("td.num").last).to_have_text("12.50")
+    expect(page.locator("#results tbody tr").first.locator("td.num").last).to_have_text("¥12.50")
     page.get_by_role("link", name=text(language, "合计", "Total")).click()
     expect(page).to_have_url(re.compile(r"sort=-total"))
-    expect(page.locator("#results tbody tr").first.locator("td.num").last).to_have_text("687.50")
+    expect(page.locator("#results tbody tr").first.locator("td.num").last).to_have_text("¥687.50")
+
+    # The other lists sort the same way, e.g. the products by list price.
+    page.goto(f"{live_server.url}/products/")
+    first_sku = page.locator("#results tbody tr").first.locator("td").first
+    page.get_by_role("link", name=text(language, "标价", "List price")).click()
+    expect(page).to_have_url(re.compile(r"sort=price"))
+    expect(first_sku).to_have_text("CABLE-M")
+    page.get_by_role("link", name=text(language, "标价", "List price")).click()
+    expect(page).to_have_url(re.compile(r"sort=-price"))
+    expect(first_sku).to_have_text("SKU-001")
