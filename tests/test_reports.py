@@ -661,8 +661,9 @@ def compiled() -> None:
 
 
 def page_client(language: str) -> Client:
+    # A seller: no queue of their own, so / is the statistics.
     page = Client(headers={"Accept-Language": language})
-    page.force_login(create_user(username=f"boss-{language}", role="reviewer"))
+    page.force_login(create_user(username=f"boss-{language}", role="sales"))
     return page
 
 

@@ -22,3 +22,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # database (pytest-django otherwise uses test_<name> for all of them).
 if os.environ.get("WMS_TEST_DATABASE_NAME"):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["WMS_TEST_DATABASE_NAME"]  # noqa: F405
+
+# Test databases roll back and reuse ids, so a per-process copy of stored idempotent responses
+# could outlive its row: only the tests of that fast path switch a real cache on.
+CACHES = {**CACHES,  # noqa: F405  (a copy: wms_sales.settings keeps its own)
+          "idempotency": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

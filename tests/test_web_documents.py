@@ -5,12 +5,14 @@ the form or as a message and writes nothing."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pypdf
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from test_web_views import form_errors, login
 from web_documents_data import (
@@ -224,11 +226,20 @@ def test_live_totals_use_the_server_arithmetic(sales, data):
 
 
 def test_product_search_and_customer_addresses(sales, data):
-    response = sales.get(reverse("web:order_product_options"),
-                         {"product_search": "电缆", "prefix": "lines-3"})
+    response = sales.get(reverse("web:order_product_options"), {"product_search": "电缆"})
     html = response.content.decode()
-    assert 'name="lines-3-product"' in html and "CABLE-M" in html and "SKU-001" not in html
+    assert 'role="option"' in html and "CABLE-M" in html and "SKU-001" not in html
     assert 'data-price="3.20"' in html
+    assert "Available: 50.00 米" in html  # in the default warehouse, Shanghai
+    response = sales.get(reverse("web:order_product_options"),
+                         {"product_search": "-", "warehouse": data["beijing"].pk})
+    html = response.content.decode()
+    assert html.index("CABLE-M") < html.index("SKU-001")  # by SKU
+    assert "Not stocked in this warehouse" in html and "Available: 20 把" in html
+    response = sales.get(reverse("web:order_product_options"), {"product_search": "sku-001"})
+    assert response.content.decode().count('role="option"') == 1
+    response = sales.get(reverse("web:order_product_options"), {"product_search": "nothing"})
+    assert "No active product matches" in response.content.decode()
     response = sales.get(reverse("web:order_addresses"), {"customer": data["customer"].pk})
     html = response.content.decode()
     default = data["customer"].default_address
@@ -469,12 +480,14 @@ def return_post(forms, **per_line) -> dict:
     return post
 
 
-def test_return_request_prefilled_then_approve_and_receive(data, sales, reviewer,
-                                                           warehouse_user):
+def test_return_request_from_zero_then_approve_and_receive(data, sales, reviewer,
+                                                          warehouse_user):
     order = shipped_order(data, ("screwdriver", "5"), ("cable", "2"))
     url = reverse("web:return_create", args=[order.pk])
     forms = sales.get(url).context["lines"].forms
-    assert [form["quantity"].value() for form in forms] == [D(5), D("2.00")]
+    assert [form["quantity"].value() for form in forms] == [D(0), D("0.00")]
+    # "Return all" fills each line with what it has left.
+    assert [form["quantity"].field.widget.attrs["data-fill"] for form in forms] == ["5", "2.00"]
     response = sales.post(url, return_post(forms, **{forms[0].prefix: {
         "quantity": "2", "reason": "quality", "reason_text": "刀头松动"}}))
     sales_return = SalesReturn.objects.get()
@@ -587,6 +600,58 @@ def test_payment_errors_write_nothing(data, finance, amount, allocated, where):
     assert not Payment.objects.exists() and not PaymentAllocation.objects.exists()
 
 
+def test_payment_allocated_later_and_taken_back(data, finance):
+    shipped_order(data, ("screwdriver", "4"))  # invoice of 50.00
+    invoice = Invoice.objects.get()
+    response = finance.post(reverse("web:payment_create"), {
+        "customer": data["customer"].pk, "amount": "80.00", "method": "cash",
+        "received_on": "2030-01-10", "reference": "", "note": ""})
+    payment = Payment.objects.get()
+    assert response["Location"] == reverse("web:payment_detail", args=[payment.pk])
+    page = finance.get(response["Location"])
+    assert page.context["unallocated"] == D(80)
+    allocate = reverse("web:payment_allocate", args=[payment.pk])
+    refused = finance.post(allocate, {})  # nothing entered
+    assert refused.context["form"].non_field_errors() == [
+        "Enter the amount to allocate to at least one invoice."]
+    refused = finance.post(allocate, {f"invoice-{invoice.pk}-amount": "60"})
+    assert "amount" in refused.context["lines"].forms[0].errors  # only 50.00 open
+    response = finance.post(allocate, {f"invoice-{invoice.pk}-amount": "50"}, follow=True)
+    assert messages_of(response) == ["Payment allocated."]
+    assert response.context["unallocated"] == D(30)
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+
+    allocation = PaymentAllocation.objects.get()
+    response = finance.post(reverse("web:payment_unallocate", args=[payment.pk, allocation.pk]),
+                            follow=True)
+    assert messages_of(response) == ["Allocation taken back; the invoice is open again."]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.open_amount) == ("open", D(50))
+    assert response.context["unallocated"] == D(80)
+    assert finance.post(reverse("web:payment_unallocate", args=[payment.pk, allocation.pk])
+                        ).status_code == 404  # already taken back
+
+
+def test_customer_balance_reconciles_with_the_open_invoices(data, finance):
+    order = shipped_order(data, ("screwdriver", "8"))  # invoice of 100.00
+    note = received_return(order, "2").credit_note  # 25.00 of credit
+    from wms_sales.finance.services import record_payment, refund_credit_note
+
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(70), method="cash",
+                   allocations=[{"invoice_id": Invoice.objects.get().pk, "amount": D(40)}])
+    refund_credit_note(actor=None, credit_note_id=note.pk, amount=D(5), method="cash")
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(-3), method="cash")
+    account = finance.get(reverse("web:customer_detail", args=[data["customer"].pk])
+                          ).context["account"]
+    # 100 invoiced − 25 credited − (70 − 5 − 3) paid = 13; open 60 − 30 − 20 + 3 = 13.
+    assert account.balance["balance"] == D(13)
+    assert (account.aging["total"], account.balance["unallocated"], account.open_credit,
+            account.refunds_on_account) == (D(60), D(30), D(20), D(3))
+    assert (account.aging["total"] - account.balance["unallocated"] - account.open_credit
+            + account.refunds_on_account) == account.balance["balance"]
+
+
 def test_credit_note_apply_and_refund(data, finance):
     order = shipped_order(data, ("screwdriver", "4"))
     note = received_return(order, "2").credit_note  # 25.00
@@ -646,3 +711,60 @@ def test_edit_form_shows_plain_numbers(sales, data):
     assert 'name="lines-0-quantity" value="10"' in html
     assert 'name="lines-1-quantity" value="2.5"' in html
     assert 'name="lines-0-unit_price" value="12.5"' in html
+
+
+def test_every_stock_change_stamps_the_level_updated_time(data, finance):
+    long_ago = timezone.now() - timedelta(days=3)
+    levels = StockLevel.objects.filter(product=data["screwdriver"], warehouse=data["shanghai"])
+    levels.update(updated_at=long_ago)
+    order = approved_order(data, ("screwdriver", "2"))  # reserves
+    assert levels.get().updated_at > long_ago
+    levels.update(updated_at=long_ago)
+    outbound = create_outbound(actor=None, order_id=order.pk, warehouse_id=data["shanghai"].pk)
+    post_outbound(actor=None, outbound_id=outbound.pk)  # issues
+    level = levels.get()
+    assert (level.on_hand, level.updated_at > long_ago) == (D(98), True)
+    page = finance.get(reverse("web:stock_levels"), {"q": "SKU-001"})
+    assert timezone.localtime(level.updated_at).strftime("%Y-%m-%d %H:%M") \
+        in page.content.decode()
+
+
+def test_printable_order_confirmation_and_invoice(data, settings):
+    settings.WMS_COMPANY_NAME = "杭州示例仓储有限公司"
+    order = shipped_order(data, ("screwdriver", "4"), ("cable", "2.5"))
+    invoice = Invoice.objects.get()
+    client = login("admin", "printer")
+    for page_url, pdf_url, title in (
+            (reverse("web:order_print", args=[order.pk]),
+             reverse("web:order_pdf", args=[order.pk]), "Order confirmation"),
+            (reverse("web:invoice_print", args=[invoice.pk]),
+             reverse("web:invoice_pdf", args=[invoice.pk]), "Invoice")):
+        html = client.get(page_url).content.decode()
+        assert f"<h1>{title}</h1>" in html and "杭州示例仓储有限公司" in html
+        assert order.number in html and "CABLE-M" in html
+        pdf = client.get(pdf_url)
+        assert pdf["Content-Type"] == "application/pdf"
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert "杭州示例仓储有限公司" in text and "螺丝刀" in text and "58.00" in text
+    warehouse = login("warehouse", "no-invoices")
+    assert warehouse.get(reverse("web:invoice_print", args=[invoice.pk])).status_code == 403
+
+
+def test_delivery_note_numbers_lines_as_the_order_does(data, warehouse_user, settings):
+    settings.WMS_COMPANY_NAME = ""
+    order = approved_order(data, ("screwdriver", "4"), ("cable", "2"))
+    cable = order.lines.get(line_no=2)
+    outbound = create_outbound(actor=None, order_id=order.pk, warehouse_id=data["shanghai"].pk,
+                               lines=[{"order_line_id": cable.pk, "quantity": D(1)}])
+    html = warehouse_user.get(reverse("web:delivery_note", args=[outbound.pk])).content.decode()
+    assert '<td class="num">2</td><td>CABLE-M</td>' in html  # the order's line 2, alone
+    assert 'class="company"' not in html and "wms-sales" not in html
+
+
+def test_order_note_is_bounded(sales, data):
+    post = {**order_form(data, {"product": data["screwdriver"].pk, "quantity": "1"}),
+            "note": "长" * 10_000}
+    response = sales.post(reverse("web:order_create"), post)
+    assert "note" in response.context["form"].errors
+    assert 'maxlength="2000"' in response.content.decode()
+    assert not SalesOrder.objects.exists()

@@ -268,7 +268,7 @@ def test_address_of_another_customer_is_404(sales, customer):
 
 def test_product_duplicate_sku_and_edit(warehouse_user, product):
     data = {"sku": "SKU-001", "name": "另一个", "unit": "个", "list_price": "1",
-            "quantity_precision": "0", "active": "on"}
+            "quantity_precision": "0", "tax_rate_percent": "13", "active": "on"}
     response = warehouse_user.post(reverse("web:product_create"), data)
     assert form_errors(response)["sku"] == ["This SKU is already taken."]
     assert Product.objects.count() == 1
@@ -276,8 +276,8 @@ def test_product_duplicate_sku_and_edit(warehouse_user, product):
                                    {**data, "name": "螺丝刀（大）", "list_price": "15.00"})
     assert response.status_code == 302
     product.refresh_from_db()
-    assert (product.name, product.list_price, product.unit) == (
-        "螺丝刀（大）", Decimal("15.00"), "个")
+    assert (product.name, product.list_price, product.unit, product.tax_rate_percent) == (
+        "螺丝刀（大）", Decimal("15.00"), "个", Decimal(13))
 
 
 def test_warehouse_create_and_keep_default(warehouse_user, warehouse):
@@ -337,3 +337,23 @@ def test_ledger_filters(sales, product, warehouse, second_warehouse):
                      ).context["page"].paginator.count == 0
     bad = sales.get(ledger, {"since": "2020-01-02", "until": "2020-01-01"})
     assert "until" in bad.context["filter_form"].errors
+
+
+def test_pages_carry_a_content_security_policy_without_inline_code(sales):
+    response = sales.get(reverse("web:order_create"))
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"  # no nonce needed: no inline script here
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    html = response.content.decode()
+    assert " onsubmit=" not in html and " onclick=" not in html and " style=" not in html
+
+
+def test_the_deploy_checks_say_nothing_about_the_policy():
+    from django.core.checks import run_checks
+
+    issues = run_checks(include_deployment_checks=True)
+    assert not [issue for issue in issues if "csp" in issue.id.lower()
+                or "Content-Security" in issue.msg]

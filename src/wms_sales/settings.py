@@ -7,6 +7,18 @@ WMS_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
 WMS_DATA_DIR       folder for the SQLite file, the generated secret key and static files
                    (default: data/ of the source checkout, else ./data)
 WMS_TIME_ZONE      the installation's time zone (default: Asia/Shanghai)
+WMS_AMQP_URL       RabbitMQ URL (amqp://user:pass@host:5672/vhost); when set, `wms-sales relay`
+                   publishes the outbox there and `wms-sales consume` applies inbound events;
+                   unset: events go to in-process handlers after commit (no broker needed)
+WMS_AMQP_EXCHANGE  topic exchange for the sales events (default: wms.sales)
+WMS_AMQP_INBOUND_EXCHANGE  topic exchange the warehouse publishes stock events on
+                   (default: wms.inventory)
+WMS_AMQP_QUEUE     the consumer's durable queue (default: wms-sales.inbound); its dead letters
+                   go to <queue>.dead-letter
+WMS_CONSUMER_MAX_ATTEMPTS  failed attempts before a message is dead-lettered (default: 5)
+WMS_OUTBOX_RETENTION_HOURS  delivered outbox rows and processed message ids are pruned after
+                   this many hours (default: 168)
+WMS_REDIS_URL      Redis URL; when set, the report cache and the idempotency fast path use it
 WMS_MAX_REQUEST_BYTES  the largest API request body (default: 2 MiB); larger ones get a 413
 WMS_LOGIN_FAILURE_LIMIT, WMS_LOGIN_LOCKOUT_MINUTES  login throttling (default: 5 failures, 15 min)
 WMS_LOGIN_THROTTLE     "0" turns login throttling off (default: on)
@@ -21,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -82,6 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    "csp",
     "wms_sales.common",
     "wms_sales.accounts",
     "wms_sales.customers",
@@ -109,9 +123,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it answers a locked-out login with our lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files
+# (htmx and Chart.js are vendored); the printable documents' inline <style>/<script> carry
+# the request's nonce. No eval (htmx runs with allowEval off), no inline handlers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "wms_sales.urls"
 WSGI_APPLICATION = "wms_sales.wsgi.application"
@@ -201,6 +234,8 @@ LOGOUT_REDIRECT_URL = "web:login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Amounts grouped by thousands in Chinese too (wms_sales/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["wms_sales.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("WMS_TIME_ZONE", "Asia/Shanghai")
@@ -251,16 +286,44 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
-# The company name printed on delivery notes and invoices.
-WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "wms-sales")
+# The most lines one order may have: a 1,000-line order is ordinary, a 300,000-line one is a
+# mistake or an attack (it would hold its stock locks for minutes); answered with 422.
+WMS_MAX_ORDER_LINES = int(os.environ.get("WMS_MAX_ORDER_LINES", "5000"))
+
+# The installation's company name, printed at the head of delivery notes, order
+# confirmations and invoices (none printed when it is not set).
+WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "").strip()
 
 # Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
 # invalidated when the aggregates change; without Redis nothing is cached (a per-process
 # cache could serve one process's stale figures after another process's posting).
+# Stored idempotent responses never change once committed, so their fast path is safe in a
+# per-process cache too. Short socket timeouts: a Redis outage must cost milliseconds per
+# request (the callers then read uncached), never hang it.
 REDIS_URL = os.environ.get("WMS_REDIS_URL", "")
+REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+
+
+def redis_cache(prefix: str, timeout: int) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix, "TIMEOUT": timeout, "OPTIONS": REDIS_OPTIONS}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "reports": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                 "LOCATION": REDIS_URL, "KEY_PREFIX": "wms-sales", "TIMEOUT": 3600}
-                if REDIS_URL else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "reports": (redis_cache("wms-sales", 3600) if REDIS_URL
+                else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}),
+    "idempotency": (redis_cache("wms-sales-idem", 86400) if REDIS_URL
+                    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "LOCATION": "idempotency", "TIMEOUT": 86400,
+                          "OPTIONS": {"MAX_ENTRIES": 10000}}),
 }
+
+# Events leave through the transactional outbox: `wms-sales relay` publishes it to RabbitMQ
+# when WMS_AMQP_URL is set; without it, the in-process handlers get each event after commit.
+AMQP_URL = os.environ.get("WMS_AMQP_URL", "")
+AMQP_EXCHANGE = os.environ.get("WMS_AMQP_EXCHANGE", "wms.sales")
+AMQP_INBOUND_EXCHANGE = os.environ.get("WMS_AMQP_INBOUND_EXCHANGE", "wms.inventory")
+AMQP_QUEUE = os.environ.get("WMS_AMQP_QUEUE", "wms-sales.inbound")
+CONSUMER_MAX_ATTEMPTS = int(os.environ.get("WMS_CONSUMER_MAX_ATTEMPTS", "5"))
+OUTBOX_RETENTION_HOURS = float(os.environ.get("WMS_OUTBOX_RETENTION_HOURS", "168"))

@@ -3,8 +3,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .api import api
+from .common import health
 
 urlpatterns = [
+    path("health", health.live, name="health"),
+    path("health/ready", health.ready, name="health-ready"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # Django's conventional login address, where people and tools look first.

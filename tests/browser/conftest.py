@@ -54,3 +54,16 @@ def login(page: Page, live_server, transactional_db):
         return page
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violations(page: Page):
+    """Every browser test also proves the pages work under the Content-Security-Policy: any
+    blocked script, style, eval or connection fails the test (and so do script errors)."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and ("Content Security Policy" in message.text
+                                            or "htmx" in message.text) else None)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield
+    assert not problems, problems

@@ -3,18 +3,16 @@ figures, and the range picker and the filters redraw them through htmx."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from browser.ui_helpers import shoot
 from conftest import receive
 from wms_sales.catalog.services import create_product
 from wms_sales.customers.services import create_customer
@@ -25,8 +23,6 @@ from wms_sales.returns.services import approve_return, create_return, receive_re
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(os.environ.get("WMS_SCREENSHOT_DIR",
-                                  Path(tempfile.gettempdir()) / "wms-sales-screenshots"))
 CHARTS = ("sales", "return-rate", "status", "top-products", "top-customers", "returns")
 
 
@@ -98,7 +94,7 @@ def redrawn(page: Page, condition: str) -> dict[str, dict[str, Any]]:
 
 def test_dashboard_draws_its_charts_and_the_range_picker_redraws_them(login, history,
                                                                       live_server):
-    page = login("reviewer")  # lands on the statistics from /
+    page = login("sales")  # lands on the statistics from / (no queue of its own)
     expect(page.get_by_role("heading", level=1)).to_have_text("销售统计")
     drawn = redrawn(page, "labels.length === 30")  # the last 30 days, day by day
     assert set(drawn) == set(CHARTS)
@@ -108,8 +104,7 @@ def test_dashboard_draws_its_charts_and_the_range_picker_redraws_them(login, his
     assert drawn["sales"]["datasets"][0]["label"] == "销售额（含税）"
     assert "已完成" in drawn["status"]["labels"]
     assert drawn["returns"]["datasets"][0]["label"] == "质量问题"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-zh.png"), full_page=True)
+    shoot(page, "dashboard-zh")
 
     # A quick range: htmx swaps the dashboard in place, the inputs and the URL follow.
     page.evaluate("window.notReloaded = true")
@@ -148,7 +143,7 @@ def test_dashboard_draws_its_charts_and_the_range_picker_redraws_them(login, his
 
 
 def test_dashboard_in_english_with_downloads(login, history, live_server):
-    page = login("reviewer", "reviewer-en")
+    page = login("sales", "sales-en")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sales statistics")
     drawn = charts(page)
@@ -162,4 +157,4 @@ def test_dashboard_in_english_with_downloads(login, history, live_server):
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == "top-customer.xlsx"
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-en.png"), full_page=True)
+    shoot(page, "dashboard-en")

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from browser.test_ui import SCREENSHOTS
+from browser.ui_helpers import shoot
 from web_documents_data import approved_order, master_data, shipped_order
 from wms_sales.finance.models import CreditNote
 from wms_sales.inventory.models import StockLevel
@@ -21,16 +21,13 @@ from wms_sales.returns.models import SalesReturn
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def pick_product(row, search: str, product_pk: int) -> None:
-    """Search a line's product list on the server, then choose from what it found."""
+    """Type into a line's product control, then pick the one product it lists."""
     row.locator("input.product-search").press_sequentially(search, delay=40)
-    expect(row.locator("select[data-product] option")).to_have_count(2)  # placeholder + hit
-    row.locator("select[data-product]").select_option(str(product_pk))
+    options = row.locator("[role=option]")
+    expect(options).to_have_count(1)
+    options.first.click()
+    expect(row.locator("input[data-product]")).to_have_value(str(product_pk))
 
 
 def test_enter_an_order_with_live_totals_and_approve_it(login, live_server):
@@ -145,7 +142,7 @@ def test_return_path_to_credit_note(login, live_server):
     page.goto(order_url)
     page.get_by_role("button", name="退货", exact=True).click()
     quantity = page.locator(f"#id_line-{line.pk}-quantity")
-    expect(quantity).to_have_value("5")  # prefilled with what can be returned
+    expect(quantity).to_have_value("0")  # nothing is returned until the clerk says so
     quantity.fill("2")
     page.select_option(f"#id_line-{line.pk}-reason", "quality")
     page.fill(f"#id_line-{line.pk}-reason_text", "刀头松动")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +17,10 @@ from wms_sales.inventory.services import create_warehouse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Under the test run's output folder (pytest-playwright's --output, gitignored), never tracked.
 SCREENSHOTS = Path(os.environ.get("WMS_SCREENSHOT_DIR",
-                                  Path(tempfile.gettempdir()) / "wms-sales-screenshots"))
+                                  Path(__file__).resolve().parents[2] / "test-results"
+                                  / "screenshots"))
 CUSTOMER = "杭州西湖贸易有限公司"
 
 

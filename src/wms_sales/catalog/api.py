@@ -18,6 +18,7 @@ class ProductIn(Schema):
     unit: str = "pcs"
     list_price: Decimal = Decimal("0")
     quantity_precision: int = 0
+    tax_rate_percent: Decimal = Decimal("0")
     active: bool = True
 
 
@@ -27,6 +28,7 @@ class ProductPatch(Schema):
     unit: str | None = None
     list_price: Decimal | None = None
     quantity_precision: int | None = None
+    tax_rate_percent: Decimal | None = None
     active: bool | None = None
 
 
@@ -37,6 +39,7 @@ class ProductOut(Schema):
     unit: str
     list_price: Decimal
     quantity_precision: int
+    tax_rate_percent: Decimal
     active: bool
 
 

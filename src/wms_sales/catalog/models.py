@@ -25,6 +25,10 @@ class Product(models.Model):
         _("quantity precision"), default=0,
         validators=[MaxValueValidator(MAX_QUANTITY_PRECISION)],
         help_text=_("Decimal places allowed in quantities (0 = whole units)."))
+    tax_rate_percent = models.DecimalField(
+        _("default tax rate %"), max_digits=7, decimal_places=4, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Filled in as the tax rate of a new order line (e.g. 13 for VAT)."))
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -39,6 +43,8 @@ class Product(models.Model):
             models.CheckConstraint(condition=Q(quantity_precision__lte=MAX_QUANTITY_PRECISION),
                                    name="product_quantity_precision_range"),
             models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
+            models.CheckConstraint(condition=Q(tax_rate_percent__gte=0, tax_rate_percent__lte=100),
+                                   name="product_tax_rate_range"),
         ]
         indexes = [models.Index(fields=["name"])]
 

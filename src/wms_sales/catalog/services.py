@@ -9,7 +9,8 @@ from wms_sales.common.validation import full_clean_or_422
 
 from .models import Product
 
-PRODUCT_FIELDS = ("sku", "name", "unit", "list_price", "quantity_precision", "active")
+PRODUCT_FIELDS = ("sku", "name", "unit", "list_price", "quantity_precision",
+                  "tax_rate_percent", "active")
 
 
 def _save(product: Product) -> Product:

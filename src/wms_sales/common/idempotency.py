@@ -2,16 +2,22 @@
 
 The key is claimed, the effect done and the response stored in ONE transaction: a retry
 after a commit gets the stored response; a retry racing the first call waits on the key's
-unique index and then gets the stored response; a failed call stores nothing."""
+unique index and then gets the stored response; a failed call stores nothing.
+
+Fast path: once committed, a stored response is also put in the "idempotency" cache (Redis
+with WMS_REDIS_URL, else per process); a retry found there is answered without touching the
+key's row. The cache is only a copy: when it is down or has forgotten, the database answers."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Schema, Status
@@ -23,6 +29,36 @@ from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+log = logging.getLogger(__name__)
+
+
+def _cache_key(request: HttpRequest, key: str) -> str:
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"idempotency:{request.user.pk}:{digest}"
+
+
+def _cached_response(request: HttpRequest, key: str) -> HttpResponse | None:
+    try:
+        hit = caches["idempotency"].get(_cache_key(request, key))
+    except Exception:  # a cache outage: the database answers instead
+        log.warning("idempotency cache unavailable", exc_info=True)
+        return None
+    if hit is None or hit.get("request_hash") != _fingerprint(request):
+        return None  # a different request under the same key: the database path says 409
+    return _json_response(hit["status_code"], hit["response_body"])
+
+
+def _remember(request: HttpRequest, key: str, stored: IdempotencyKey) -> None:
+    entry = {"request_hash": stored.request_hash, "status_code": stored.status_code,
+             "response_body": stored.response_body}
+
+    def put() -> None:
+        try:
+            caches["idempotency"].set(_cache_key(request, key), entry)
+        except Exception:
+            log.warning("idempotency cache unavailable", exc_info=True)
+
+    transaction.on_commit(put)  # only what committed may be replayed
 
 
 def idempotent(response_schema: type[Schema]) -> Callable:
@@ -36,6 +72,10 @@ def idempotent(response_schema: type[Schema]) -> Callable:
             key = request.headers.get(HEADER, "").strip()
             if len(key) > MAX_KEY_LENGTH:
                 raise ValidationFailed({HEADER: f"At most {MAX_KEY_LENGTH} characters."})
+            if key:
+                cached = _cached_response(request, key)
+                if cached is not None:
+                    return cached
 
             @retry_transaction
             def run() -> HttpResponse:
@@ -50,6 +90,7 @@ def idempotent(response_schema: type[Schema]) -> Callable:
                 if claim is not None:
                     claim.status_code, claim.response_body = status, body
                     claim.save(update_fields=["status_code", "response_body"])
+                    _remember(request, key, claim)
                 return _json_response(status, body)
 
             return run()
@@ -95,4 +136,5 @@ def _claim(request: HttpRequest, key: str) -> IdempotencyKey | HttpResponse:
         raise Conflict("This Idempotency-Key was already used for a different request.",
                        code="idempotency_key_reused",
                        details={"key": key, "first_endpoint": stored.endpoint})
+    _remember(request, key, stored)
     return _json_response(stored.status_code, stored.response_body)

@@ -27,3 +27,20 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}#{self.aggregate_id}"
+
+
+class ProcessedMessage(models.Model):
+    """A message a consumer handler has applied, written in the transaction of its effect:
+    a redelivered message finds its id here and changes nothing (idempotent consumer)."""
+
+    handler = models.CharField(max_length=100)
+    message_id = models.CharField(max_length=100)
+    message_type = models.CharField(max_length=60)
+    processed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["handler", "message_id"],
+                                               name="processed_message_once_per_handler")]
+
+    def __str__(self) -> str:
+        return f"{self.handler}: {self.message_type} {self.message_id}"

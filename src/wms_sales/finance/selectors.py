@@ -94,6 +94,14 @@ def payment_list(*, customer_id: int | None = None) -> QuerySet[Payment]:
     return qs.order_by("-id")
 
 
+def payment_detail(payment_id: int) -> Payment:
+    payment = (Payment.objects.select_related("customer", "created_by", "credit_note")
+               .prefetch_related("allocations__invoice").filter(pk=payment_id).first())
+    if payment is None:
+        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+    return payment
+
+
 def credit_note_list(*, customer_id: int | None = None, status: str | None = None,
                      number: str = "") -> QuerySet[CreditNote]:
     qs = CreditNote.objects.select_related("customer")

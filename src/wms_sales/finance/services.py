@@ -162,6 +162,26 @@ def allocate_payment(*, actor: Any, payment_id: int,
     return payment
 
 
+@retry_transaction
+def unallocate_payment(*, actor: Any, payment_id: int, allocation_id: int) -> Payment:
+    """Take back one allocation of a payment: its invoice is open again by that amount and
+    the money is unallocated on the customer's account (an allocation made in error)."""
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+    allocation = payment.allocations.filter(pk=allocation_id).first()
+    if allocation is None:
+        raise NotFound(f"Payment {payment.number} has no allocation {allocation_id}.",
+                       code="allocation_not_found")
+    invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
+    invoice.paid_amount -= allocation.amount
+    refresh_status(invoice)
+    invoice.save(update_fields=["paid_amount", "status"])
+    allocation.delete()
+    _payment_event(payment, "payment.unallocated")
+    return payment
+
+
 def _payment_event(payment: Payment, event_type: str) -> None:
     record_event(event_type=event_type, aggregate_type="payment", aggregate_id=payment.pk,
                  payload={"payment_id": payment.pk, "number": payment.number,

@@ -15,7 +15,7 @@ from django.db import transaction
 from wms_sales.common.db import bulk_update
 from wms_sales.common.errors import Conflict
 
-from .models import MoveReason, Reservation, StockMove
+from .models import MoveReason, Reservation, StockLevel, StockMove
 from .services import lock_levels, save_levels
 
 
@@ -28,9 +28,11 @@ class ReservationRequest:
 
 
 @transaction.atomic
-def reserve(*, source_type: str, source_ref: str,
-            requests: Sequence[ReservationRequest]) -> list[Reservation]:
-    levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
+def reserve(*, source_type: str, source_ref: str, requests: Sequence[ReservationRequest],
+            levels: dict[tuple[int, int], StockLevel] | None = None) -> list[Reservation]:
+    """``levels``: the requests' levels when the caller has locked them already."""
+    if levels is None:
+        levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
     wanted: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for request in requests:
         wanted[(request.product_id, request.warehouse_id)] += request.quantity

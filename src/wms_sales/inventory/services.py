@@ -250,3 +250,46 @@ def receive_returned_goods(*, actor: Any, items: Sequence[ReturnedGoods], docume
                                         note="damaged return", **source))
     save_levels(levels.values(), ["on_hand"], moves)
     return moves
+
+
+# --- stock events from the warehouse side (wms.inventory, applied by `wms-sales consume`) ---
+
+WAREHOUSE_EVENTS = ("inventory.received", "inventory.adjusted", "inventory.counted")
+
+
+@transaction.atomic
+def apply_warehouse_stock_event(*, event_type: str, message_id: str, sku: str,
+                                warehouse_code: str, quantity: Any, reference: str,
+                                note: str = "") -> StockMove | None:
+    """Apply what the warehouse reports — goods received, a signed adjustment, or a count
+    (on hand set to it) — as one ledger line naming the message. Returns None when a count
+    finds nothing to change. Refuses (and changes nothing) like the manual operations do."""
+    if event_type not in WAREHOUSE_EVENTS:
+        raise ValidationFailed({"type": f"Choose one of {', '.join(WAREHOUSE_EVENTS)}."})
+    product = Product.objects.filter(sku=sku).first()
+    warehouse = Warehouse.objects.filter(code=warehouse_code).first()
+    errors = {}
+    if product is None:
+        errors["sku"] = f"No product has SKU {sku!r}."
+    if warehouse is None:
+        errors["warehouse"] = f"No warehouse has code {warehouse_code!r}."
+    elif not warehouse.active:
+        errors["warehouse"] = f"Warehouse {warehouse.code} is inactive."
+    if errors:
+        raise ValidationFailed(errors)
+    qty = parse_quantity(quantity, product)
+    if event_type == "inventory.received" and qty <= 0:
+        raise ValidationFailed({"quantity": "A receipt must be positive."})
+    if event_type == "inventory.adjusted" and qty == 0:
+        raise ValidationFailed({"quantity": "Must not be zero."})
+    if event_type == "inventory.counted" and qty < 0:
+        raise ValidationFailed({"quantity": "A count must not be negative."})
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    change = qty - level.on_hand if event_type == "inventory.counted" else qty
+    if change == 0:
+        return None
+    reason = MoveReason.RECEIPT if event_type == "inventory.received" else MoveReason.ADJUSTMENT
+    text = f"{event_type} {reference}" + (f": {note}" if note else "")
+    return post_move(level=level, quantity=change, reason=reason, actor=None,
+                     source_type="message", source_ref=message_id[:40],
+                     note=f"{text} (message {message_id})"[:300])

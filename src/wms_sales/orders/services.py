@@ -27,6 +27,7 @@ from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import ReservationRequest, release, reserve
 from wms_sales.inventory.selectors import default_warehouse
+from wms_sales.inventory.services import lock_levels
 
 from .models import (
     OPEN_STATUSES,
@@ -85,6 +86,9 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     """Validate every line (collecting all errors) and price it; nothing is saved here."""
     if not lines:
         raise ValidationFailed({"lines": "An order needs at least one line."})
+    if len(lines) > settings.WMS_MAX_ORDER_LINES:
+        raise ValidationFailed({"lines": f"At most {settings.WMS_MAX_ORDER_LINES} lines per "
+                                         f"order ({len(lines)} given)."})
     products = Product.objects.in_bulk({line.get("product_id") for line in lines})
     warehouses = Warehouse.objects.in_bulk({line.get("warehouse_id") for line in lines
                                             if line.get("warehouse_id")})
@@ -334,6 +338,11 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
     refused = approval_forbidden_reason(actor, order)
     if refused:
         raise Forbidden(refused, code="segregation_of_duties")
+    lines = list(order.lines.select_related("product", "warehouse"))
+    # Stock levels before the customer: the order in which a posting takes them too (its
+    # invoice's foreign key locks the customer last), so MariaDB's shared foreign-key locks
+    # and this exclusive one never wait on each other crosswise.
+    levels = lock_levels((line.product_id, line.warehouse_id) for line in lines)
     customer = order.customer = _orderable_customer(order.customer_id, lock=True)
     if customer.credit_limit is not None:
         parts = credit_exposure(customer.pk)
@@ -351,8 +360,7 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                                            - customer.credit_limit)})
             check_perm(actor, "orders.override_credit_limit")
             order.credit_override_reason = _require_reason(reason)
-    lines = list(order.lines.select_related("product", "warehouse"))
-    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number,
+    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
             requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
                                          warehouse_id=line.warehouse_id, quantity=line.quantity)
                       for line in lines])

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from wms_sales.common.errors import NotFound
 from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
@@ -41,13 +41,17 @@ def outbound_detail(outbound_id: int) -> Outbound:
     return outbound
 
 
-def ship_queue(*, warehouse_id: int | None = None) -> list[dict[str, Any]]:
+def ship_queue(*, warehouse_id: int | None = None, q: str = "") -> list[dict[str, Any]]:
     """The warehouse work queue: per approved/shipping order and warehouse, what is still
     open to ship (minus what draft outbounds already hold), earliest requested date first."""
     lines = SalesOrderLine.objects.filter(order__status__in=OPEN_STATUSES).annotate(
         open=F("quantity") - F("shipped_quantity") - F("closed_quantity")).filter(open__gt=0)
     if warehouse_id:
         lines = lines.filter(warehouse_id=warehouse_id)
+    if q.strip():
+        lines = lines.filter(Q(order__number__icontains=q.strip())
+                             | Q(order__customer__name__icontains=q.strip())
+                             | Q(order__customer__code__icontains=q.strip()))
     rows = (lines.values("order_id", "order__number", "order__customer__name",
                          "order__requested_delivery_date", "order__order_date", "order__status",
                          "warehouse_id", "warehouse__code")

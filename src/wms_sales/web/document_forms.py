@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.forms.models import ModelChoiceIteratorValue
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +30,14 @@ from wms_sales.returns.models import Condition, ReturnLine, ReturnReason, Return
 
 from .forms import DateInput, FilterForm, WebForm, check_date_range, search_field
 
-# The product list of an order line shows this many products; the search box finds the rest.
-PRODUCT_OPTIONS = 50
+ORDER_NOTE_MAX = 2000
+
+# An order line's search lists this many products; typing more narrows it.
+PRODUCT_OPTIONS = 20
+
+
+def product_label(product: Product) -> str:
+    return f"{product.sku} · {product.name}"
 
 
 def money_field(label: str, **kwargs: Any) -> forms.DecimalField:
@@ -41,9 +46,11 @@ def money_field(label: str, **kwargs: Any) -> forms.DecimalField:
 
 
 def percent_field(label: str) -> forms.DecimalField:
+    # Bounded here too, so that the live totals never price a line at 150 % off.
     return forms.DecimalField(label=label, max_digits=PERCENT["max_digits"],
                               decimal_places=PERCENT["decimal_places"], required=False,
-                              initial=Decimal(0))
+                              initial=Decimal(0), min_value=Decimal(0), max_value=Decimal(100),
+                              widget=forms.NumberInput(attrs={"step": "any"}))
 
 
 def line_quantity_field(product: Product, *, limit: Decimal | None = None,
@@ -104,6 +111,7 @@ class OutboundFilterForm(DateRangeFilterForm):
 
 
 class QueueFilterForm(FilterForm):
+    q = search_field(_("Order number or customer"))
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False,
                                        queryset=warehouse_list(active=True),
                                        empty_label=_("All warehouses"))
@@ -148,7 +156,8 @@ class OrderForm(WebForm):
     delivery_address = forms.ModelChoiceField(label=_("Delivery address"), required=False,
                                               queryset=CustomerAddress.objects.none(),
                                               empty_label=_("No delivery address"))
-    note = forms.CharField(label=_("Note"), required=False,
+    # Bounded: a note is for the order's people, not a document store (and a page stays a page).
+    note = forms.CharField(label=_("Note"), required=False, max_length=ORDER_NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, order: SalesOrder | None = None, **kwargs: Any) -> None:
@@ -166,13 +175,11 @@ class OrderForm(WebForm):
                 "address": order.delivery_address or "—"}
         else:
             self.initial.setdefault("warehouse", default_warehouse())
-            # Choosing the customer reloads the address list with their addresses; "load"
-            # catches a choice made before htmx started (a fast hand, a restored form).
+            # Choosing the customer reloads the address list with their addresses
+            # (order-entry.js also asks for a choice made before htmx started).
             self.fields["customer"].widget.attrs.update({
                 "hx-get": reverse("web:order_addresses"), "hx-target": "#id_delivery_address",
-                "hx-swap": "outerHTML",
-                "hx-trigger": "change, load[this.value && "
-                              "!document.getElementById('id_delivery_address').value]"})
+                "hx-swap": "outerHTML", "hx-trigger": "change"})
         self._limit_addresses()
 
     def _limit_addresses(self) -> None:
@@ -205,21 +212,18 @@ class OrderForm(WebForm):
         return args
 
 
-class ProductSelect(forms.Select):
-    """Options carry the list price so that picking a product can prefill the unit price."""
-
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
-        instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-price"] = str(instance.list_price)
-        return option
-
-
 class OrderLineForm(forms.Form):
+    # One search-and-pick control per line (order-entry.js): the text the clerk types is
+    # ``product_search``, the product picked from its list is the hidden ``product``.
+    product_search = forms.CharField(
+        label=_("Product"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"class": "product-search", "autocomplete": "off",
+                                      "role": "combobox", "aria-autocomplete": "list",
+                                      "aria-expanded": "false",
+                                      "placeholder": _("SKU or name, then Enter")}))
     product = forms.ModelChoiceField(label=_("Product"), queryset=product_list(active=True),
-                                     empty_label=_("Choose a product"),
-                                     widget=ProductSelect(attrs={"data-product": ""}))
+                                     error_messages={"required": _("Choose a product.")},
+                                     widget=forms.HiddenInput(attrs={"data-product": ""}))
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False,
                                        queryset=warehouse_list(active=True),
                                        empty_label=_("Order's warehouse"))
@@ -232,31 +236,30 @@ class OrderLineForm(forms.Form):
     discount_percent = percent_field(_("Discount %"))
     tax_rate_percent = percent_field(_("Tax rate %"))
 
-    def __init__(self, *args: Any, product_options: list[Product] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("quantity", "unit_price", "discount_percent", "tax_rate_percent"):
             self.fields[name].widget.attrs.setdefault("data-priced", "")
-        if product_options is not None:
-            self.show_products(product_options)
+        search = self.fields["product_search"].widget.attrs
+        search["aria-controls"] = f"{self.prefix}-options" if self.prefix else "options"
+        typed = self.is_bound and self.data.get(self.add_prefix("product_search"))
+        chosen = None if typed else self.chosen_product()
+        if chosen is not None:
+            # The chosen product's name stands in the control (editing an order).
+            self.initial["product_search"] = product_label(chosen)
 
-    def show_products(self, products: list[Product]) -> None:
-        """List only ``products`` (and the one chosen) instead of the whole catalogue;
-        validation still accepts every active product."""
-        field = self.fields["product"]
-        chosen = self._chosen_product()
-        if chosen is not None and chosen not in products:
-            products = [chosen, *products]
-        field.widget.choices = [("", field.empty_label), *(
-            (ModelChoiceIteratorValue(p.pk, p), field.label_from_instance(p)) for p in products)]
-
-    def _chosen_product(self) -> Product | None:
+    def chosen_product(self) -> Product | None:
         value = (self.data.get(self.add_prefix("product")) if self.is_bound
                  else self.initial.get("product"))
-        value = getattr(value, "pk", value)
+        if isinstance(value, Product):
+            return value
         if not str(value or "").isdigit():
             return None
         return self.fields["product"].queryset.filter(pk=int(value)).first()
+
+    def in_page(self) -> bool:
+        """Is this row on the page? A row removed in the browser sends no field at all."""
+        return not self.is_bound or any(key.startswith(f"{self.prefix}-") for key in self.data)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -269,7 +272,7 @@ class OrderLineForm(forms.Form):
     def has_changed(self) -> bool:
         # A row removed in the browser sends no field at all (its percent fields would
         # otherwise differ from their initial 0): it is no line, as a blank row is not.
-        if self.is_bound and not any(key.startswith(f"{self.prefix}-") for key in self.data):
+        if not self.in_page():
             return False
         return super().has_changed()
 
@@ -400,8 +403,12 @@ class ReturnLineForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
         self.line, self.returnable = line, returnable
+        # Starts at zero: only the lines the customer sends back are filled in ("Return all"
+        # fills every line with what it has left).
         self.fields["quantity"] = line_quantity_field(line.product, limit=returnable,
-                                                      initial=returnable)
+                                                      initial=Decimal(0))
+        step = Decimal(1).scaleb(-line.product.quantity_precision)
+        self.fields["quantity"].widget.attrs["data-fill"] = str(returnable.quantize(step))
         self.order_fields(["quantity", "expected_condition", "reason", "reason_text"])
 
     def clean(self) -> dict[str, Any]:
@@ -462,7 +469,7 @@ class ReceiveLineForm(forms.Form):
 class PaymentForm(WebForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=customer_list(),
                                       empty_label=_("Choose a customer"))
-    amount = money_field(_("Amount"))
+    amount = money_field(_("Amount"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices,
                                initial=PaymentMethod.BANK_TRANSFER)
     received_on = forms.DateField(label=_("Received on"), widget=DateInput)
@@ -517,7 +524,7 @@ class ApplyCreditForm(WebForm):
 
 
 class RefundForm(WebForm):
-    amount = money_field(_("Amount"))
+    amount = money_field(_("Amount"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices,
                                initial=PaymentMethod.BANK_TRANSFER)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)

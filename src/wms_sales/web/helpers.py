@@ -310,6 +310,9 @@ def form_action(request: HttpRequest, form: forms.Form, action: Callable[[dict[s
         else:
             messages.success(request, done)
             return redirect(then)
+    # Shown at the action's URL; the page tells the browser to show the document's own
+    # (a reload or a language switch then lands on the document, not on a POST-only URL).
+    request.page_url = then  # type: ignore[attr-defined]
     return page(form)
 
 

@@ -6,22 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from wms_sales.catalog.selectors import product_list
 from wms_sales.customers.models import CustomerStatus
 from wms_sales.customers.selectors import customer_list
 from wms_sales.finance import selectors as finance_selectors
-from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus
+from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus, Payment
 from wms_sales.inventory.models import StockLevel, Warehouse
-from wms_sales.inventory.selectors import stock_levels, warehouse_list
+from wms_sales.inventory.selectors import default_warehouse, stock_levels, warehouse_list
 from wms_sales.orders import selectors as order_selectors
-from wms_sales.orders.models import OPEN_STATUSES, OrderTransition, SalesOrder
+from wms_sales.orders.models import OPEN_STATUSES, OrderStatus, OrderTransition, SalesOrder
 from wms_sales.orders.services import RETURNABLE_STATUSES
 from wms_sales.outbound.models import Outbound
-from wms_sales.outbound.selectors import outbound_list
+from wms_sales.outbound.selectors import outbound_list, ship_queue
 from wms_sales.outbound.services import drafted_quantities
-from wms_sales.returns.models import SalesReturn
+from wms_sales.returns.models import ReturnStatus, SalesReturn
 from wms_sales.returns.selectors import return_list
 from wms_sales.returns.services import returnable_quantities
 
@@ -102,6 +104,8 @@ class CustomerAccount:
 
     balance: dict[str, Decimal] | None
     aging: dict[str, Decimal] | None
+    open_credit: Decimal
+    refunds_on_account: Decimal
     open_invoices: list[Invoice]
     credit_notes: list[CreditNote]
     orders: list[SalesOrder]
@@ -114,8 +118,91 @@ def customer_account(customer_id: int, *, invoices: bool, credit_notes: bool, or
     return CustomerAccount(
         balance=finance_selectors.customer_balance(customer_id) if invoices else None,
         aging=finance_selectors.aging(customer_id=customer_id) if invoices else None,
+        open_credit=finance_selectors.open_credit_total(customer_id) if invoices else Decimal(0),
+        refunds_on_account=refunds_on_account(customer_id) if invoices else Decimal(0),
         open_invoices=list(open_invoices(customer_id)) if invoices else [],
         credit_notes=(list(finance_selectors.credit_note_list(customer_id=customer_id)[:limit])
                       if credit_notes else []),
         orders=list(order_rows[:limit]) if order_rows is not None else [],
         order_count=order_rows.count() if order_rows is not None else 0)
+
+
+def refunds_on_account(customer_id: int) -> Decimal:
+    """Money paid back to the customer that no credit note accounts for (negative payments
+    of their own): it raises the balance without reopening any invoice."""
+    refunds = Payment.objects.filter(customer_id=customer_id, amount__lt=0,
+                                     credit_note__isnull=True).aggregate(total=Sum("amount"))
+    return -(refunds["total"] or Decimal(0))
+
+
+def available_stock(product_ids: list[int], warehouse_id: int | None) -> dict[int, Decimal]:
+    """What can still be promised of each product in a warehouse (the default one when none
+    is named): on hand less reserved. A product never stocked there is absent."""
+    if warehouse_id is None:
+        warehouse = default_warehouse()
+        if warehouse is None:
+            return {}
+        warehouse_id = warehouse.pk
+    return {level.product_id: level.available_qty
+            for level in stock_levels(warehouse_id=warehouse_id).filter(
+                product_id__in=product_ids)}
+
+
+# Each role's first page is its work: what waits for it, oldest first, with counts.
+QUEUE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Queue:
+    rows: list
+    count: int
+
+
+@dataclass(frozen=True)
+class WorkQueues:
+    review_orders: Queue | None
+    review_returns: Queue | None
+    to_ship: Queue | None
+    to_receive: Queue | None
+    aging: dict[str, Decimal] | None
+    overdue: Queue | None
+    unallocated: Queue | None
+
+    @property
+    def any(self) -> bool:
+        return any(queue is not None for queue in (
+            self.review_orders, self.to_ship, self.aging))
+
+
+def _queue(rows: QuerySet | list) -> Queue:
+    if isinstance(rows, list):
+        return Queue(rows=rows[:QUEUE_ROWS], count=len(rows))
+    return Queue(rows=list(rows[:QUEUE_ROWS]), count=rows.count())
+
+
+def work_queues(user) -> WorkQueues:
+    """The queues of what ``user``'s permissions let them do."""
+    reviews = user.has_perm("orders.review_salesorder")
+    ships = user.has_perm("outbound.add_outbound")
+    collects = user.has_perm("finance.add_payment")
+    unallocated = None
+    if collects:
+        unallocated = _queue(
+            Payment.objects.select_related("customer").filter(amount__gt=0)
+            .annotate(unallocated=F("amount") - Coalesce(Sum("allocations__amount"),
+                                                         Decimal(0)))
+            .filter(unallocated__gt=0).order_by("received_on", "id"))
+    return WorkQueues(
+        review_orders=_queue(order_selectors.order_list(status=OrderStatus.PENDING)
+                             .order_by("id")) if reviews else None,
+        review_returns=_queue(return_list(status=ReturnStatus.REQUESTED).order_by("id"))
+        if user.has_perm("returns.review_salesreturn") else None,
+        to_ship=_queue(ship_queue()) if ships else None,
+        to_receive=_queue(return_list(status=ReturnStatus.APPROVED).order_by("id"))
+        if user.has_perm("returns.receive_salesreturn") else None,
+        aging=finance_selectors.aging() if collects else None,
+        overdue=_queue(Invoice.objects.select_related("customer")
+                       .exclude(status=InvoiceStatus.PAID)
+                       .filter(due_date__lt=timezone.localdate()).order_by("due_date", "id"))
+        if collects else None,
+        unallocated=unallocated)

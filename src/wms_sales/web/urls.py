@@ -6,7 +6,7 @@ from . import views, views_finance, views_orders, views_outbound, views_reports,
 app_name = "web"
 
 urlpatterns = [
-    # Managers land on the statistics; the overview stays one click away.
+    # Each role lands on its queue (reviewers, warehouse, finance) or on the statistics.
     path("", views_reports.home, name="home"),
     path("overview/", views.home, name="overview"),
     path("statistics/", views_reports.dashboard, name="dashboard"),
@@ -45,6 +45,8 @@ urlpatterns = [
          name="order_product_options"),
     path("orders/addresses/", views_orders.order_addresses, name="order_addresses"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/print/", views_orders.order_print, name="order_print"),
+    path("orders/<int:pk>/confirmation.pdf", views_orders.order_pdf, name="order_pdf"),
     path("orders/<int:pk>/edit/", views_orders.order_edit, name="order_edit"),
     path("orders/<int:pk>/approve/", views_orders.order_approve, name="order_approve"),
     path("orders/<int:pk>/reject/", views_orders.order_reject, name="order_reject"),
@@ -72,8 +74,15 @@ urlpatterns = [
     # receivables
     path("invoices/", views_finance.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", views_finance.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/print/", views_finance.invoice_print, name="invoice_print"),
+    path("invoices/<int:pk>/invoice.pdf", views_finance.invoice_pdf, name="invoice_pdf"),
     path("payments/", views_finance.payment_list, name="payment_list"),
     path("payments/new/", views_finance.payment_create, name="payment_create"),
+    path("payments/<int:pk>/", views_finance.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/allocate/", views_finance.payment_allocate,
+         name="payment_allocate"),
+    path("payments/<int:pk>/allocations/<int:allocation_pk>/unallocate/",
+         views_finance.payment_unallocate, name="payment_unallocate"),
     path("payments/allocations/", views_finance.payment_allocations,
          name="payment_allocations"),
     path("credit-notes/", views_finance.credit_note_list, name="credit_note_list"),

@@ -12,12 +12,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
+from django.views.decorators.http import require_POST
 
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.finance import selectors as finance_selectors
 from wms_sales.finance import services as finance_services
 
-from . import selectors
+from . import printables, selectors
 from .document_forms import (
     AllocationForm,
     ApplyCreditForm,
@@ -27,9 +28,20 @@ from .document_forms import (
     PaymentForm,
     RefundForm,
 )
-from .helpers import LineForms, data_of, document_action, form_page, found, list_page, permission
+from .helpers import (
+    LineForms,
+    data_of,
+    document_action,
+    form_action,
+    form_page,
+    found,
+    list_page,
+    permission,
+    post_action,
+)
 
 OVER_ALLOCATED = gettext_noop("The allocations add up to more than the amount received.")
+NOTHING_ALLOCATED = gettext_noop("Enter the amount to allocate to at least one invoice.")
 
 
 @permission("finance.view_invoice")
@@ -43,6 +55,17 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/finance/invoice.html",
                   {"invoice": found(finance_selectors.invoice_detail, pk)})
+
+
+@permission("finance.view_invoice")
+def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable invoice."""
+    return printables.page(found(finance_selectors.invoice_detail, pk), request)
+
+
+@permission("finance.view_invoice")
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return printables.pdf(found(finance_selectors.invoice_detail, pk), request)
 
 
 @permission("finance.view_payment")
@@ -77,8 +100,56 @@ def payment_create(request: HttpRequest) -> HttpResponse:
         request, form, save, template="web/finance/payment_form.html", lines=allocations,
         heading=_("Record a payment"), submit_label=_("Record payment"),
         success=lambda payment: _("Payment %(number)s recorded.") % {"number": payment.number},
-        success_url=lambda _payment: reverse("web:payment_list"),
+        success_url=lambda payment: reverse("web:payment_detail", args=[payment.pk]),
         cancel_url=reverse("web:payment_list"))
+
+
+def _payment_page(request: HttpRequest, pk: int, allocations: LineForms | None = None,
+                  form: forms.Form | None = None) -> HttpResponse:
+    payment = found(finance_selectors.payment_detail, pk)
+    allocated = sum((a.amount for a in payment.allocations.all()), Decimal(0))
+    unallocated = payment.amount - allocated if payment.amount > 0 else Decimal(0)
+    can_allocate = request.user.has_perm("finance.add_payment")
+    if allocations is None and can_allocate and unallocated > 0:
+        allocations = _allocations(None, payment.customer_id)
+    return render(request, "web/finance/payment.html", {
+        "payment": payment, "allocated": allocated, "unallocated": unallocated,
+        "can_allocate": can_allocate, "form": form,
+        "lines": allocations if unallocated > 0 else None, "chosen": True})
+
+
+@permission("finance.view_payment")
+def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _payment_page(request, pk)
+
+
+@require_POST
+@permission("finance.add_payment")
+def payment_allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Allocate what is still unallocated of a payment to the customer's open invoices."""
+    payment = found(finance_selectors.payment_detail, pk)
+    allocations = _allocations(request.POST, payment.customer_id)
+    form = forms.Form(request.POST)
+
+    def allocate(_data: dict[str, Any]) -> Any:
+        if not allocations.sent():
+            raise ValidationFailed({"allocations": NOTHING_ALLOCATED})
+        return finance_services.allocate_payment(actor=request.user, payment_id=pk,
+                                                 allocations=allocations.payload())
+
+    return form_action(request, form, allocate, done=_("Payment allocated."),
+                       then=reverse("web:payment_detail", args=[pk]), lines=allocations,
+                       page=lambda bound: _payment_page(request, pk, allocations, bound))
+
+
+@require_POST
+@permission("finance.add_payment")
+def payment_unallocate(request: HttpRequest, pk: int, allocation_pk: int) -> HttpResponse:
+    return post_action(
+        request, lambda: finance_services.unallocate_payment(
+            actor=request.user, payment_id=pk, allocation_id=allocation_pk),
+        done=_("Allocation taken back; the invoice is open again."),
+        then=reverse("web:payment_detail", args=[pk]))
 
 
 @permission("finance.add_payment")

@@ -24,16 +24,16 @@ from wms_sales.orders import services as order_services
 from wms_sales.orders.models import OrderStatus, SalesOrder
 from wms_sales.orders.states import TRANSITIONS
 
-from . import selectors
+from . import printables, selectors
 from .document_forms import (
     PRODUCT_OPTIONS,
     ApproveForm,
     OrderFilterForm,
     OrderForm,
-    OrderLineForm,
     OrderLineFormSet,
     ReasonForm,
     order_line_initial,
+    product_label,
 )
 from .helpers import (
     LineForms,
@@ -58,10 +58,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 # --- entry -------------------------------------------------------------------------------
 
 def _line_formset(data: Any, initial: list[dict[str, Any]] | None = None) -> Any:
-    # One catalogue query for every row's product list, not one per row.
-    options = list(product_list(active=True)[:PRODUCT_OPTIONS])
-    return OrderLineFormSet(data, initial=initial, prefix="lines",
-                            form_kwargs={"product_options": options})
+    return OrderLineFormSet(data, initial=initial, prefix="lines")
 
 
 def _totals(formset: Any) -> dict[str, Any]:
@@ -136,14 +133,19 @@ def order_price(request: HttpRequest) -> HttpResponse:
 
 @entry_permission
 def order_product_options(request: HttpRequest) -> HttpResponse:
-    """A row's product list narrowed to a search (SKU or name), rendered by the row's form."""
-    prefix = request.GET.get("prefix", "")
-    if not prefix.startswith("lines-"):
-        prefix = "lines-__prefix__"
-    products = list(product_list(q=request.GET.get("product_search", ""),
-                                 active=True)[:PRODUCT_OPTIONS])
-    line = OrderLineForm(prefix=prefix, product_options=products)
-    return HttpResponse(str(line["product"]))
+    """The options of a line's product search (SKU or name): an exact SKU first, each with
+    its list price and what is available in the line's warehouse."""
+    search = request.GET.get("product_search", "").strip()
+    products = list(product_list(q=search, active=True).order_by("sku")[:PRODUCT_OPTIONS])
+    products.sort(key=lambda product: product.sku.casefold() != search.casefold())
+    warehouse_id = request.GET.get("warehouse", "")
+    available = selectors.available_stock(
+        [product.pk for product in products],
+        int(warehouse_id) if warehouse_id.isdigit() else None)
+    return render(request, "web/orders/_product_options.html", {
+        "options": [(product, product_label(product), available.get(product.pk))
+                    for product in products],
+        "search": search})
 
 
 @entry_permission
@@ -217,3 +219,14 @@ order_close = _order_action("close", "orders.close_salesorder",
                             _with_reason(order_services.close_order),
                             gettext_lazy("Order closed short; what was not shipped is released."))
 
+
+
+@permission(VIEW)
+def order_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable order confirmation."""
+    return printables.page(found(order_selectors.order_detail, pk), request)
+
+
+@permission(VIEW)
+def order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return printables.pdf(found(order_selectors.order_detail, pk), request)

@@ -27,6 +27,7 @@ from wms_sales.reports import exports, selectors
 from wms_sales.reports.rebuild import Filters
 from wms_sales.returns.models import ReturnReason
 
+from . import selectors as web_selectors
 from . import views
 from .forms_reports import GRANULARITY_LABELS, QUICK_DAYS, THIS_MONTH, ReportFilterForm
 from .helpers import permission
@@ -68,7 +69,11 @@ STATUS_COLORS = {"pending": "#e0a800", "approved": "#1f77b4", "shipping": "#17a2
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Managers land on the statistics; everyone else keeps the overview."""
+    """Reviewers, the warehouse and finance land on their queues; others on the statistics
+    (or the overview without them)."""
+    queues = web_selectors.work_queues(request.user)
+    if queues.any:
+        return render(request, "web/queue.html", {"queues": queues})
     if request.user.has_perm(REPORTS_PERM):
         return dashboard(request)
     return views.home(request)

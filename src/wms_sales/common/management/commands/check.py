@@ -34,10 +34,25 @@ class Command(BaseCommand):
                 self.stderr.write(f"VIOLATION [{label}]: {violation}")
             problems += found
             self.stdout.write(f"{'FAIL' if found else 'ok  '} {label}")
+        self._report_outbox()
         if problems:
             self.stderr.write(f"{len(problems)} problem(s) found.")
             raise SystemExit(1)
         self.stdout.write("All invariants hold.")
+
+    def _report_outbox(self) -> None:
+        """Not an invariant (events wait while the broker is away) but what an operator
+        wants to see next to them: how far the relay is behind."""
+        from wms_sales.events.services import broker_enabled, outbox_backlog
+
+        try:
+            backlog, oldest = outbox_backlog()
+        except DatabaseError as exc:
+            self.stdout.write(f"info outbox: could not read ({exc})")
+            return
+        delivery = "relay to RabbitMQ" if broker_enabled() else "in-process delivery"
+        age = f", oldest {oldest:.0f} s old" if oldest is not None else ""
+        self.stdout.write(f"info outbox: {backlog} event(s) waiting{age} ({delivery})")
 
     def _deployment_checks(self) -> None:
         found = [m for m in django_checks.run_checks(include_deployment_checks=True)

@@ -83,6 +83,15 @@
     if (form && form.isConnected && event.target.tagName === "SELECT") { form.requestSubmit(); }
   });
 
+  // Enter in a typed field applies what was typed: left to the browser, it would press the
+  // form's first button, a quick range that throws the typed dates away.
+  document.addEventListener("keydown", function (event) {
+    var form = event.target.closest && event.target.closest("form.report-filters");
+    if (!form || event.key !== "Enter" || event.target.tagName !== "INPUT") { return; }
+    event.preventDefault();
+    form.requestSubmit(form.querySelector("button.apply"));
+  });
+
   document.addEventListener("htmx:load", function (event) { draw(event.target); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { draw(document); });

@@ -1,5 +1,6 @@
-"""Every write step of a document's life costs the same number of queries whatever its
-number of lines (issue #9): measured through the HTTP API, at 2 and at 50 lines."""
+"""The hot path (issue #9): every write step of a document costs the same number of queries
+whatever its number of lines (measured through the HTTP API, at 2 and at 50 lines), and an
+order has a bounded number of lines."""
 
 from __future__ import annotations
 
@@ -65,3 +66,16 @@ def test_queries_per_step_do_not_grow_with_lines(db, customer, warehouse):
     assert list(small) == list(STEPS)
     growing = {step: (small[step], large[step]) for step in STEPS if small[step] != large[step]}
     assert growing == {}, f"queries at (2 lines, 50 lines): {growing}; all: {small}"
+
+
+def test_an_order_over_the_line_limit_is_refused_whole(db, customer, warehouse, settings):
+    settings.WMS_MAX_ORDER_LINES = 3
+    product = Product.objects.create(sku="QC-LIMIT", name="限额", list_price=Decimal("1.00"))
+    sales = make_api("sales")
+    lines = [{"product_id": product.pk, "quantity": "1"}] * 4
+    response = sales.post("orders", {"customer_id": customer.pk, "lines": lines})
+    assert response.status_code == 422
+    assert response.json_body["error"]["details"]["fields"] == {
+        "lines": ["At most 3 lines per order (4 given)."]}
+    assert sales.post("orders", {"customer_id": customer.pk,
+                                 "lines": lines[:3]}).status_code == 201
