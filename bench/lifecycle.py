@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from decimal import Decimal
 
@@ -52,7 +53,7 @@ def psql(database: str, sql: str) -> None:
 
 
 def pgbench(clients: int, seconds: int) -> float:
-    psql("postgres", "DROP DATABASE IF EXISTS bench_pgbench")
+    psql("postgres", "DROP DATABASE IF EXISTS bench_pgbench WITH (FORCE)")
     psql("postgres", "CREATE DATABASE bench_pgbench")
     subprocess.run(["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-i", "-q", "-s", "8",
                     "bench_pgbench"], check=True, capture_output=True)
@@ -145,20 +146,47 @@ class Api:
         self.server_errors = 0
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """One request; a POST carries an Idempotency-Key, so when the server closed the
+        kept-alive connection under it, it is sent again safely on a new one."""
+        headers = dict(self.headers)
+        if method == "POST":
+            headers["Idempotency-Key"] = uuid.uuid4().hex
         started = time.perf_counter()
-        self.conn.request(method, f"/api/v1/{path}", json.dumps(body) if body else None,
-                          self.headers)
-        response = self.conn.getresponse()
-        data = response.read()
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, f"/api/v1/{path}",
+                                  json.dumps(body) if body else None, headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                if attempt == 2:
+                    raise
         self.latencies.append(time.perf_counter() - started)
         if response.status >= 500:
             self.server_errors += 1
         return response.status, (json.loads(data) if data else {})
 
 
-def lifecycle_over_http(api: Api, customer_id: int, lines: list[dict],
+def warm_up(token: str, requests: int) -> None:
+    """Until every gunicorn worker has booted and answered, the first phase would measure
+    Django starting up rather than the lifecycle."""
+    def ask(_: int) -> None:
+        for _ in range(3):
+            Api(token).call("GET", "customers?limit=1")
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def lifecycle_over_http(seller: Api, api: Api, customer_id: int, lines: list[dict],
                         warehouse_id: int) -> str:
-    status, order = api.call("POST", "orders", {"customer_id": customer_id, "lines": lines})
+    """A seller enters the order; another user (segregation of duties) reviews and ships."""
+    status, order = seller.call("POST", "orders", {"customer_id": customer_id, "lines": lines})
     if status != 201:
         return f"create {status}"
     status, body = api.call("POST", f"orders/{order['id']}/approve")
@@ -172,10 +200,11 @@ def lifecycle_over_http(api: Api, customer_id: int, lines: list[dict],
     return "shipped" if status == 200 else f"post {status}"
 
 
-def over_http(phase: str, clients: int, seconds: float, token: str, customers: list[int],
-              products: list[int], warehouse_id: int, tps: float) -> None:
+def over_http(phase: str, clients: int, seconds: float, tokens: tuple[str, str],
+              customers: list[int], products: list[int], warehouse_id: int, tps: float) -> None:
     outcomes: Counter = Counter()
-    apis = [Api(token) for _ in range(clients)]
+    sellers = [Api(tokens[0]) for _ in range(clients)]
+    apis = [Api(tokens[1]) for _ in range(clients)]
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
@@ -184,8 +213,8 @@ def over_http(phase: str, clients: int, seconds: float, token: str, customers: l
         while time.perf_counter() < deadline:
             lines = [{"product_id": p, "quantity": rng.randint(1, 5)}
                      for p in rng.sample(products, 3)]
-            outcome = lifecycle_over_http(apis[index], rng.choice(customers), lines,
-                                          warehouse_id)
+            outcome = lifecycle_over_http(sellers[index], apis[index], rng.choice(customers),
+                                          lines, warehouse_id)
             with lock:
                 outcomes[outcome] += 1
 
@@ -197,19 +226,20 @@ def over_http(phase: str, clients: int, seconds: float, token: str, customers: l
         thread.join()
     elapsed = time.perf_counter() - started
     report(phase, clients, outcomes["shipped"], elapsed,
-           [lat for api in apis for lat in api.latencies],
-           sum(api.server_errors for api in apis), tps, outcomes)
+           [lat for api in sellers + apis for lat in api.latencies],
+           sum(api.server_errors for api in sellers + apis), tps, outcomes)
 
 
-def big_order(token: str, customer_id: int, products: list[int], warehouse_id: int) -> None:
+def big_order(tokens: tuple[str, str], customer_id: int, products: list[int],
+              warehouse_id: int) -> None:
     """One order of 1,000 lines, every step timed over HTTP."""
-    api = Api(token)
+    seller, api = Api(tokens[0]), Api(tokens[1])
     steps = []
 
     def step(name: str, method: str, path: str, body: dict | None = None,
              expect: int = 200) -> dict:
         started = time.perf_counter()
-        status, answer = api.call(method, path, body)
+        status, answer = (seller if name == "create order" else api).call(method, path, body)
         steps.append((name, time.perf_counter() - started))
         if status != expect:
             raise SystemExit(f"{name}: {status} {str(answer)[:300]}")
@@ -242,8 +272,9 @@ def queries_per_step(customer_id: int, products: list[int], warehouse_id: int) -
 
     from wms_sales.accounts.services import issue_token
 
-    user = get_user_model().objects.get(username="bench-admin")
-    header = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user=user)}"}
+    users = get_user_model().objects.in_bulk(["bench-sales", "bench-admin"], field_name="username")
+    seller, admin = ({"HTTP_AUTHORIZATION": f"Bearer {issue_token(user=users[name])}"}
+                     for name in ("bench-sales", "bench-admin"))
     client = Client()
     counts: dict[int, dict[str, int]] = {}
     for size in (3, 1000):
@@ -251,6 +282,7 @@ def queries_per_step(customer_id: int, products: list[int], warehouse_id: int) -
 
         def step(name: str, method: str, path: str, body: dict | None = None,
                  counted: dict[str, int] = counts[size]) -> dict:
+            header = seller if name == "create order" else admin
             with CaptureQueriesContext(connection) as queries:
                 response = getattr(client, method)(f"/api/v1/{path}", json.dumps(body or {}),
                                                    content_type="application/json", **header)
@@ -264,7 +296,7 @@ def queries_per_step(customer_id: int, products: list[int], warehouse_id: int) -
         outbound = step("create outbound", "post", "outbounds",
                         {"order_id": order["id"], "warehouse_id": warehouse_id})
         step("post outbound", "post", f"outbounds/{outbound['id']}/post")
-        lines = client.get(f"/api/v1/orders/{order['id']}", **header).json()["lines"]
+        lines = client.get(f"/api/v1/orders/{order['id']}", **admin).json()["lines"]
         sales_return = step("request return", "post", "returns", {
             "order_id": order["id"],
             "lines": [{"order_line_id": line["id"], "quantity": 1, "reason": "quality"}
@@ -291,12 +323,12 @@ def main() -> None:
     tps = pgbench(8, int(args.seconds))
     print(f"pgbench TPC-B-like, 8 clients: {tps:,.0f} TPS", flush=True)
 
-    psql("postgres", f"DROP DATABASE IF EXISTS {args.database}")
+    psql("postgres", f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
     psql("postgres", f"CREATE DATABASE {args.database}")
     manage("migrate", "-v", "0")
     manage("demo", "--no-progress")
-    token = manage("createuser", "bench-admin", "--role", "admin",
-                   "--token").strip().splitlines()[-1]
+    tokens = tuple(manage("createuser", f"bench-{role}", "--role", role,
+                          "--token").strip().splitlines()[-1] for role in ("sales", "admin"))
 
     import django
 
@@ -339,8 +371,9 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
+        warm_up(tokens[1], 4 * args.workers)
         for clients in (1, 8, 16):
-            over_http("HTTP", clients, args.seconds, token, customers, products[:200],
+            over_http("HTTP", clients, args.seconds, tokens, customers, products[:200],
                       warehouse.pk, tps)
         # The hot spot: one customer, three SKUs with scarce stock (many must be refused).
         hot = products[200:203]
@@ -349,9 +382,9 @@ def main() -> None:
             record_stock_change(actor=None, product_id=product_id, warehouse_id=warehouse.pk,
                                 quantity=400 - level.on_hand, reason="adjustment",
                                 note="bench hot spot")
-        over_http("hot spot (1 customer, 3 SKUs)", 16, args.seconds, token, customers[:1],
+        over_http("hot spot (1 customer, 3 SKUs)", 16, args.seconds, tokens, customers[:1],
                   hot, warehouse.pk, tps)
-        big_order(token, customers[0], products, warehouse.pk)
+        big_order(tokens, customers[0], products, warehouse.pk)
     finally:
         server.terminate()
         server.wait()

@@ -88,8 +88,8 @@ def test_a_redelivered_message_changes_nothing(rabbit, settings, product, wareho
     (stock_message("received", "lots"), None, "payload/quantity: 'lots' does not match"),
     ({**stock_message("received", "1"), "payload": {"sku": "SKU-001"}}, None,
      "'warehouse' is a required property"),
-    (stock_message("received", "1", sku="NOPE"), None, "No product has SKU 'NOPE'"),
-    (stock_message("received", "1", warehouse="WH-XX"), None, "No warehouse has code"),
+    (stock_message("received", "1", sku="NOPE"), None, "No product with sku 'NOPE'"),
+    (stock_message("received", "1", warehouse="WH-XX"), None, "No warehouse with code"),
     (stock_message("received", "-1"), None, "A receipt must be positive"),
     (stock_message("received", "1.5"), None, "quantity"),  # the product counts whole units
     (stock_message("adjusted", "-50"), None, "insufficient_stock"),

@@ -768,3 +768,36 @@ def test_order_note_is_bounded(sales, data):
     assert "note" in response.context["form"].errors
     assert 'maxlength="2000"' in response.content.decode()
     assert not SalesOrder.objects.exists()
+
+
+def test_return_credit_and_ledger_notes_read_right_in_chinese(data):
+    order = shipped_order(data, ("screwdriver", "4"))
+    line = order.lines.get()
+    sales_return = create_return(actor=None, order_id=order.pk, lines=[
+        {"order_line_id": line.pk, "quantity": D(1), "reason": "quality"}])
+    approve_return(actor=None, return_id=sales_return.pk)
+    from wms_sales.returns.services import receive_return
+
+    receive_return(actor=None, return_id=sales_return.pk, lines=[
+        {"return_line_id": sales_return.lines.get().pk, "good_quantity": D(0),
+         "damaged_quantity": D(1)}])
+    client = login("admin", "zh-admin")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    ledger = client.get(reverse("web:ledger"), headers={"Accept-Language": "zh-hans"})
+    html = ledger.content.decode()
+    assert "退货残损报废" in html and "damaged return" not in html
+    page = client.get(reverse("web:return_detail", args=[sales_return.pk]),
+                      headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "贷项金额" in page and "信用" not in page
+
+
+def test_payment_list_searches_number_and_reference(data, finance):
+    from wms_sales.finance.services import record_payment
+
+    first = record_payment(actor=None, customer_id=data["customer"].pk, amount=D(5),
+                           method="cash", reference="BK-777")
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(6), method="cash")
+    found = finance.get(reverse("web:payment_list"), {"q": "bk-777"}).context["page"]
+    assert list(found.object_list) == [first]
+    found = finance.get(reverse("web:payment_list"), {"q": first.number}).context["page"]
+    assert list(found.object_list) == [first]

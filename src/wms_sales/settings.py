@@ -293,6 +293,9 @@ WMS_MAX_ORDER_LINES = int(os.environ.get("WMS_MAX_ORDER_LINES", "5000"))
 # The installation's company name, printed at the head of delivery notes, order
 # confirmations and invoices (none printed when it is not set).
 WMS_COMPANY_NAME = os.environ.get("WMS_COMPANY_NAME", "").strip()
+# The sign before amounts that stand alone (cards, KPIs, order totals): one currency per
+# installation, renminbi by default.
+WMS_CURRENCY_SYMBOL = os.environ.get("WMS_CURRENCY_SYMBOL", "¥")
 
 # Report results are cached in Redis when WMS_REDIS_URL is set, shared by every process and
 # invalidated when the aggregates change; without Redis nothing is cached (a per-process

@@ -370,3 +370,46 @@ def test_printable_order_confirmation_and_invoice(login, live_server, language, 
         expect(sheet.locator("tfoot")).to_contain_text("50.00")
         shoot(sheet, f"print-{heading}-{language}")
         sheet.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_one_money_format_in_both_languages(login, live_server, language):
+    data = master_data()
+    shipped_order(data, ("screwdriver", "4"))  # 50.00 invoiced
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=Decimal("2180376.53"),
+                   method="bank_transfer")
+    page = use_language(login("finance"), language)
+    page.goto(f"{live_server.url}/payments/")
+    expect(page.locator("#results tbody td.num").first).to_have_text("2,180,376.53")
+    page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
+    cards = page.locator("article.account .stat-value")
+    expect(cards.nth(0)).to_have_text("¥50.00")
+    expect(cards.nth(2)).to_have_text("¥2,180,376.53")
+    expect(cards.nth(3)).to_have_text("-¥2,180,326.53")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_lists_sort_by_column_and_jump_to_a_page(login, live_server, language):
+    data = master_data()
+    for n in range(1, 56):  # 3 pages of 25
+        order_of(data, ("screwdriver", str(n)))
+    page = use_language(login("sales"), language)
+    page.goto(f"{live_server.url}/orders/")
+    pager = page.locator("nav.pagination")
+    expect(pager.locator("[aria-current=page]")).to_have_text("1")
+    pager.get_by_role("link", name="3", exact=True).click()
+    expect(pager.locator("[aria-current=page]")).to_have_text("3")
+    expect(page.locator("#results tbody tr")).to_have_count(5)
+    pager.locator("input[name=page]").fill("2")
+    pager.locator("input[name=page]").press("Enter")
+    expect(pager.locator("[aria-current=page]")).to_have_text("2")
+
+    # Sorting by the total, both ways; the page starts again at 1.
+    header = page.get_by_role("link", name=text(language, "合计", "Total"))
+    header.click()
+    expect(page).to_have_url(re.compile(r"sort=total"))
+    expect(pager.locator("[aria-current=page]")).to_have_text("1")
+    expect(page.locator("#results tbody tr").first.locator("td.num").last).to_have_text("12.50")
+    page.get_by_role("link", name=text(language, "合计", "Total")).click()
+    expect(page).to_have_url(re.compile(r"sort=-total"))
+    expect(page.locator("#results tbody tr").first.locator("td.num").last).to_have_text("687.50")

@@ -77,7 +77,6 @@ def idempotent(response_schema: type[Schema]) -> Callable:
                 if cached is not None:
                     return cached
 
-            @retry_transaction
             def run() -> HttpResponse:
                 claim = _claim(request, key) if key else None
                 if isinstance(claim, HttpResponse):
@@ -93,7 +92,10 @@ def idempotent(response_schema: type[Schema]) -> Callable:
                     _remember(request, key, claim)
                 return _json_response(status, body)
 
-            return run()
+            # With a key, claim, effect and stored answer are one transaction (retried as
+            # one). Without, the service's own transaction is the outermost and retries
+            # itself: no enclosing transaction, no savepoint round trips per call.
+            return retry_transaction(run)() if key else run()
 
         return wrapper
 

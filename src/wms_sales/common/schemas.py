@@ -9,8 +9,10 @@ parameters use the same rules through :data:`IsoDate` and :data:`Id`.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -82,20 +84,26 @@ def iso_date(value: Any) -> Any:
     return value
 
 
-def strict_scalar(annotation: Any, value: Any) -> Any:
-    """``value`` checked against the strict reading of the scalar type(s) it is declared as."""
-    if value is None:
-        return value
+@functools.cache
+def _checker(annotation: Any) -> Callable[[Any], Any] | None:
+    """The strict check for a declared type, worked out once per annotation (schemas also
+    render every response: a 1,000-line order is 19,000 field values)."""
     accepted = _scalar_types(annotation)
     if bool in accepted or str in accepted:
-        return value
+        return None
     if date in accepted and datetime not in accepted:
-        return iso_date(value)
+        return iso_date
     if Decimal in accepted or float in accepted:
-        return strict_decimal(value)
+        return strict_decimal
     if int in accepted:
-        return strict_integer(value)
-    return value
+        return strict_integer
+    return None
+
+
+def strict_scalar(annotation: Any, value: Any) -> Any:
+    """``value`` checked against the strict reading of the scalar type(s) it is declared as."""
+    check = _checker(annotation) if value is not None else None
+    return check(value) if check is not None else value
 
 
 def _document_limits(schema: dict[str, Any], model: type) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from wms_sales.common.errors import NotFound
@@ -87,10 +87,12 @@ def invoice_detail(invoice_id: int) -> Invoice:
     return invoice
 
 
-def payment_list(*, customer_id: int | None = None) -> QuerySet[Payment]:
+def payment_list(*, customer_id: int | None = None, q: str = "") -> QuerySet[Payment]:
     qs = Payment.objects.select_related("customer").prefetch_related("allocations__invoice")
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
+    if q.strip():
+        qs = qs.filter(Q(number__icontains=q.strip()) | Q(reference__icontains=q.strip()))
     return qs.order_by("-id")
 
 

@@ -166,19 +166,28 @@ def parse_quantity(value: Any, product: Product, field: str = "quantity") -> Dec
     return quantity
 
 
-def _product_and_warehouse(product_id: int, warehouse_id: int) -> tuple[Product, Warehouse]:
-    product = Product.objects.filter(pk=product_id).first()
-    warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
+def _product_and_warehouse(product: dict[str, Any], warehouse: dict[str, Any], *,
+                           fields: tuple[str, str] = ("product_id", "warehouse_id")
+                           ) -> tuple[Product, Warehouse]:
+    """The product and the active warehouse named by the lookups (``{"pk": 3}``,
+    ``{"sku": "A-1"}``…), or a 422 naming ``fields`` for whichever does not exist."""
+    found_product = Product.objects.filter(**product).first()
+    found_warehouse = Warehouse.objects.filter(**warehouse).first()
     errors = {}
-    if product is None:
-        errors["product_id"] = f"Product {product_id} does not exist."
-    if warehouse is None:
-        errors["warehouse_id"] = f"Warehouse {warehouse_id} does not exist."
-    elif not warehouse.active:
-        errors["warehouse_id"] = f"Warehouse {warehouse.code} is inactive."
+    if found_product is None:
+        errors[fields[0]] = f"No product with {_described(product)}."
+    if found_warehouse is None:
+        errors[fields[1]] = f"No warehouse with {_described(warehouse)}."
+    elif not found_warehouse.active:
+        errors[fields[1]] = f"Warehouse {found_warehouse.code} is inactive."
     if errors:
         raise ValidationFailed(errors)
-    return product, warehouse
+    return found_product, found_warehouse
+
+
+def _described(lookup: dict[str, Any]) -> str:
+    return ", ".join(f"{'id' if name == 'pk' else name} {value!r}"
+                     for name, value in lookup.items())
 
 
 @transaction.atomic
@@ -186,7 +195,7 @@ def record_stock_change(*, actor: Any, product_id: int, warehouse_id: int, quant
                         reason: str = MoveReason.RECEIPT, note: str = "",
                         source_ref: str = "") -> StockMove:
     """Stock in (receipt, opening) or a signed correction (adjustment, write-off)."""
-    product, warehouse = _product_and_warehouse(product_id, warehouse_id)
+    product, warehouse = _product_and_warehouse({"pk": product_id}, {"pk": warehouse_id})
     if reason not in MANUAL_REASONS:
         raise ValidationFailed({"reason": f"Choose one of {', '.join(sorted(MANUAL_REASONS))}."})
     qty = parse_quantity(quantity, product)
@@ -207,7 +216,7 @@ def record_stock_change(*, actor: Any, product_id: int, warehouse_id: int, quant
 def count_stock(*, actor: Any, product_id: int, warehouse_id: int, counted: Any,
                 note: str) -> StockMove | None:
     """Stocktake: set on_hand to the counted quantity by posting the difference."""
-    product, warehouse = _product_and_warehouse(product_id, warehouse_id)
+    product, warehouse = _product_and_warehouse({"pk": product_id}, {"pk": warehouse_id})
     counted_qty = parse_quantity(counted, product, field="counted")
     if counted_qty < 0:
         raise ValidationFailed({"counted": "Must not be negative."})
@@ -266,17 +275,8 @@ def apply_warehouse_stock_event(*, event_type: str, message_id: str, sku: str,
     finds nothing to change. Refuses (and changes nothing) like the manual operations do."""
     if event_type not in WAREHOUSE_EVENTS:
         raise ValidationFailed({"type": f"Choose one of {', '.join(WAREHOUSE_EVENTS)}."})
-    product = Product.objects.filter(sku=sku).first()
-    warehouse = Warehouse.objects.filter(code=warehouse_code).first()
-    errors = {}
-    if product is None:
-        errors["sku"] = f"No product has SKU {sku!r}."
-    if warehouse is None:
-        errors["warehouse"] = f"No warehouse has code {warehouse_code!r}."
-    elif not warehouse.active:
-        errors["warehouse"] = f"Warehouse {warehouse.code} is inactive."
-    if errors:
-        raise ValidationFailed(errors)
+    product, warehouse = _product_and_warehouse({"sku": sku}, {"code": warehouse_code},
+                                                fields=("sku", "warehouse"))
     qty = parse_quantity(quantity, product)
     if event_type == "inventory.received" and qty <= 0:
         raise ValidationFailed({"quantity": "A receipt must be positive."})

@@ -132,6 +132,7 @@ class InvoiceFilterForm(DateRangeFilterForm):
 
 
 class PaymentFilterForm(FilterForm):
+    q = search_field(_("Payment number or reference"))
     customer = customer_filter()
 
 

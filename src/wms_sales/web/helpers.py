@@ -109,19 +109,33 @@ def paginate(request: HttpRequest, rows: QuerySet, per_page: int = PER_PAGE) -> 
     return Paginator(rows, per_page).get_page(request.GET.get("page"))
 
 
+def sorted_rows(request: HttpRequest, rows: Any, sortable: Mapping[str, str]) -> Any:
+    """``?sort=key`` (or ``-key``) orders the rows by the column ``sortable`` maps it to; the
+    id breaks ties so that pages never overlap. Unknown keys keep the selector's order."""
+    key = request.GET.get("sort", "")
+    field = sortable.get(key.removeprefix("-"))
+    if field is None or not isinstance(rows, QuerySet):
+        return rows
+    direction = "-" if key.startswith("-") else ""
+    return rows.order_by(f"{direction}{field}", f"{direction}id")
+
+
 def list_page(request: HttpRequest, *, filter_form: type[forms.Form],
               selector: Callable[..., QuerySet], template: str, partial: str,
-              per_page: int = PER_PAGE, **context: Any) -> HttpResponse:
+              per_page: int = PER_PAGE, sortable: Mapping[str, str] | None = None,
+              **context: Any) -> HttpResponse:
     """Parse the filters, call the selector, render one page of rows.
 
     htmx requests (live search) get only the results partial; a filter that does not parse
     shows its error and the unfiltered list rather than an error page."""
     form = filter_form(request.GET)
     rows = selector(**(form.filters() if form.is_valid() else {}))
+    if sortable:
+        rows = sorted_rows(request, rows, sortable)
     htmx = request.headers.get("HX-Request") == "true"
     response = render(request, partial if htmx else template,
                       {**context, "filter_form": form, "page": paginate(request, rows, per_page),
-                       "partial": partial})
+                       "partial": partial, "sortable": sortable or {}})
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -41,6 +41,9 @@ from .helpers import (
 )
 
 OVER_ALLOCATED = gettext_noop("The allocations add up to more than the amount received.")
+# The invoice list's sortable columns (?sort=key or -key).
+INVOICE_COLUMNS = {"number": "number", "customer": "customer__name", "issued": "issue_date",
+                   "due": "due_date", "total": "total_amount", "status": "status"}
 NOTHING_ALLOCATED = gettext_noop("Enter the amount to allocate to at least one invoice.")
 
 
@@ -48,7 +51,8 @@ NOTHING_ALLOCATED = gettext_noop("Enter the amount to allocate to at least one i
 def invoice_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=InvoiceFilterForm,
                      selector=finance_selectors.invoice_list,
-                     template="web/finance/invoices.html", partial="web/finance/_invoices.html")
+                     template="web/finance/invoices.html", partial="web/finance/_invoices.html",
+                     sortable=INVOICE_COLUMNS)
 
 
 @permission("finance.view_invoice")

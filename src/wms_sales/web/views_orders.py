@@ -46,13 +46,18 @@ from .helpers import (
 )
 
 VIEW = "orders.view_salesorder"
+# The order list's sortable columns (?sort=key or -key).
+ORDER_COLUMNS = {"number": "number", "date": "order_date", "customer": "customer__name",
+                 "status": "status", "requested": "requested_delivery_date",
+                 "lines": "line_count", "total": "total_amount"}
 OVERRIDE = "orders.override_credit_limit"
 
 
 @permission(VIEW)
 def order_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, filter_form=OrderFilterForm, selector=order_selectors.order_list,
-                     template="web/orders/list.html", partial="web/orders/_table.html")
+                     template="web/orders/list.html", partial="web/orders/_table.html",
+                     sortable=ORDER_COLUMNS)
 
 
 # --- entry -------------------------------------------------------------------------------
