@@ -197,7 +197,9 @@ def test_decimals_render_at_the_column_scale_in_post_and_get(finance_api, admin_
 def test_openapi_documents_errors_and_limits(anonymous_api):
     schema = anonymous_api.get("/api/v1/openapi.json").json_body
     create_order = schema["paths"]["/api/v1/orders"]["post"]["responses"]
-    assert {"400", "401", "403", "404", "409", "413", "422", "503"} <= set(create_order)
+    assert {"400", "401", "403", "404", "409", "413", "414", "422", "431", "503"} <= set(
+        create_order)
+    assert "text/html" in create_order["414"]["content"]
     summary = schema["paths"]["/api/v1/reports/summary"]["get"]["responses"]["200"]["content"]
     assert {"application/json", "text/csv",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} <= set(summary)

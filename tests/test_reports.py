@@ -981,3 +981,11 @@ def test_aggregates_always_equal_a_recomputation(world, clock, new_orders, opera
         except SystemExit:
             pytest.fail(problems.getvalue())
         transaction.set_rollback(True)
+
+
+def test_every_measure_is_a_column_of_every_fact_table():
+    from wms_sales.reports.models import MEASURES, SalesFact, SalesFactDelta, SalesFactMonth
+
+    for model in (SalesFact, SalesFactMonth, SalesFactDelta):
+        columns = {field.name for field in model._meta.concrete_fields}
+        assert columns - {"id", "day", "month", "dimension", "key"} == set(MEASURES), model

@@ -37,6 +37,14 @@ ERROR_DESCRIPTIONS = {
     503: "The database is busy with the same records; retry after Retry-After seconds.",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Answered by gunicorn (`wms-sales serve`) before the app sees the request, as an HTML page.
+GUNICORN_ANSWERS = {
+    "414": {"description": "The request line is over 8190 bytes (gunicorn's own page).",
+            "content": {"text/html": {"schema": {"type": "string"}}}},
+    "431": {"description": "A header is over 16380 bytes, or there are over 100 headers "
+                           "(gunicorn's own page).",
+            "content": {"text/html": {"schema": {"type": "string"}}}},
+}
 
 
 class ErrorBody(Schema):
@@ -75,6 +83,7 @@ class WmsNinjaAPI(NinjaAPI):
                         "description": ERROR_DESCRIPTIONS[status],
                         "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
+                operation["responses"].update(GUNICORN_ANSWERS)
         return schema
 
 
