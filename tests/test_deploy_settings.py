@@ -6,6 +6,12 @@ import os
 import secrets
 import subprocess
 import sys
+import types
+
+import pytest
+from django.db import connection
+
+from wms_sales.common import checks as deployment_checks
 
 
 def deploy_check(tmp_path, **env: str) -> subprocess.CompletedProcess:
@@ -28,3 +34,16 @@ def test_the_deployment_checks_name_what_is_missing(tmp_path):
     assert result.returncode == 1
     for check in ("security.W009", "security.W012", "security.W008", "security.W004"):
         assert check in result.stderr
+
+
+def test_a_mysql_server_without_time_zone_tables_is_named(db, monkeypatch):
+    """Django's date truncation on MySQL/MariaDB needs the server's zone tables; the database
+    check (run by `migrate`) says how to load them instead of reports failing later."""
+    if connection.vendor != "mysql":
+        pytest.skip(f"a MySQL/MariaDB check; this run uses {connection.vendor}")
+    assert deployment_checks.mysql_time_zone_tables(databases=["default"]) == []
+    monkeypatch.setattr(deployment_checks, "settings", types.SimpleNamespace(
+        TIME_ZONE="Nowhere/Unknown_Zone"))
+    (problem,) = deployment_checks.mysql_time_zone_tables(databases=["default"])
+    assert problem.id == "wms_sales.E001"
+    assert "mysql_tzinfo_to_sql" in problem.hint

@@ -20,6 +20,8 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment checks)
+
         connection_created.connect(use_sqlites_real_parameter_limit,
                                    dispatch_uid="wms_sqlite_parameter_limit")
 
