@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from wms_sales.common.actors import Actor
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 
@@ -28,7 +29,7 @@ def _save(product: Product) -> Product:
 
 
 @transaction.atomic
-def create_product(*, actor: Any, **fields: Any) -> Product:
+def create_product(*, actor: Actor, **fields: Any) -> Product:
     data = {k: v for k, v in fields.items() if k in PRODUCT_FIELDS and v is not None}
     data["sku"] = (data.get("sku") or "").strip()
     data["name"] = (data.get("name") or "").strip()
@@ -36,7 +37,7 @@ def create_product(*, actor: Any, **fields: Any) -> Product:
 
 
 @transaction.atomic
-def update_product(*, actor: Any, product_id: int, **changes: Any) -> Product:
+def update_product(*, actor: Actor, product_id: int, **changes: Any) -> Product:
     try:
         product = Product.objects.select_for_update().get(pk=product_id)
     except Product.DoesNotExist:

@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_update
 from wms_sales.common.errors import Conflict
 
@@ -92,7 +92,7 @@ class IssueRequest:
     quantity: Decimal
 
 
-def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor: Any,
+def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor: Actor,
                    document_type: str, document_id: int, document_ref: str) -> None:
     """Ship reserved stock: per request on_hand and reserved drop by the quantity, the
     reservation shrinks and a ledger line (reason ``sale_issue``) names the document.
@@ -117,6 +117,6 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
             product_id=request.product_id, warehouse_id=request.warehouse_id,
             quantity=-request.quantity, balance_after=level.on_hand, reason=MoveReason.SALE_ISSUE,
             source_type=document_type, source_id=document_id, source_ref=document_ref,
-            actor=actor if getattr(actor, "pk", None) else None))
+            actor=user_of(actor)))
     save_levels(levels.values(), ["on_hand", "reserved"], moves)
     bulk_update(held.values(), ["quantity"])

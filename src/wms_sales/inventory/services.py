@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wms_sales.catalog.models import MAX_QUANTITY, Product
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_insert, bulk_update
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
@@ -50,13 +51,13 @@ def _save_warehouse(warehouse: Warehouse) -> Warehouse:
 
 
 @transaction.atomic
-def create_warehouse(*, actor: Any, **fields: Any) -> Warehouse:
+def create_warehouse(*, actor: Actor, **fields: Any) -> Warehouse:
     data = {k: v for k, v in fields.items() if k in WAREHOUSE_FIELDS and v is not None}
     return _save_warehouse(Warehouse(**data))
 
 
 @transaction.atomic
-def update_warehouse(*, actor: Any, warehouse_id: int, **changes: Any) -> Warehouse:
+def update_warehouse(*, actor: Actor, warehouse_id: int, **changes: Any) -> Warehouse:
     warehouse = Warehouse.objects.select_for_update().filter(pk=warehouse_id).first()
     if warehouse is None:
         raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
@@ -108,7 +109,7 @@ def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stock
     return locked
 
 
-def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Any, *,
+def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Actor, *,
                   source_type: str = "", source_id: int | None = None, source_ref: str = "",
                   note: str = "") -> StockMove:
     """Change a *locked* level's on_hand in memory and return its (unsaved) ledger line.
@@ -127,7 +128,7 @@ def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Any
     return StockMove(
         product_id=level.product_id, warehouse_id=level.warehouse_id, quantity=quantity,
         balance_after=new_on_hand, reason=reason, source_type=source_type, source_id=source_id,
-        source_ref=source_ref, note=note, actor=actor if getattr(actor, "pk", None) else None)
+        source_ref=source_ref, note=note, actor=user_of(actor))
 
 
 def save_levels(levels: Iterable[StockLevel], fields: Sequence[str],
@@ -142,7 +143,7 @@ def save_levels(levels: Iterable[StockLevel], fields: Sequence[str],
     bulk_insert(moves)
 
 
-def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Any,
+def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Actor,
               source_type: str = "", source_id: int | None = None, source_ref: str = "",
               note: str = "") -> StockMove:
     """Change a *locked* level's on_hand by ``quantity`` and write the ledger line."""
@@ -191,7 +192,7 @@ def _described(lookup: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def record_stock_change(*, actor: Any, product_id: int, warehouse_id: int, quantity: Any,
+def record_stock_change(*, actor: Actor, product_id: int, warehouse_id: int, quantity: Any,
                         reason: str = MoveReason.RECEIPT, note: str = "",
                         source_ref: str = "") -> StockMove:
     """Stock in (receipt, opening) or a signed correction (adjustment, write-off)."""
@@ -213,7 +214,7 @@ def record_stock_change(*, actor: Any, product_id: int, warehouse_id: int, quant
 
 
 @transaction.atomic
-def count_stock(*, actor: Any, product_id: int, warehouse_id: int, counted: Any,
+def count_stock(*, actor: Actor, product_id: int, warehouse_id: int, counted: Any,
                 note: str) -> StockMove | None:
     """Stocktake: set on_hand to the counted quantity by posting the difference."""
     product, warehouse = _product_and_warehouse({"pk": product_id}, {"pk": warehouse_id})
@@ -238,7 +239,7 @@ class ReturnedGoods:
     damaged: Decimal  # received, then written off at once
 
 
-def receive_returned_goods(*, actor: Any, items: Sequence[ReturnedGoods], document_type: str,
+def receive_returned_goods(*, actor: Actor, items: Sequence[ReturnedGoods], document_type: str,
                            document_id: int, document_ref: str) -> list[StockMove]:
     """Goods back from a customer, inside the caller's transaction: good quantities are
     restocked; damaged ones enter and leave the ledger (received, written off), so the

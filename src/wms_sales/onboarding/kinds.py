@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.selectors import product_list
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 from wms_sales.customers.models import (
@@ -93,8 +94,8 @@ def existing_values(queryset: models.QuerySet, field_name: str,
         yield from queryset.filter(**{f"{field_name}__in": chunk})
 
 
-def actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None  # AnonymousUser has no row
+def actor_or_none(actor: Actor) -> Any:
+    return user_of(actor)  # AnonymousUser has no row
 
 
 class Kind:
@@ -188,7 +189,7 @@ class Kind:
         """Validate one parsed row; return what ``write`` needs and the problems found."""
         raise NotImplementedError
 
-    def write(self, items: list[Any], *, actor: Any, source: str, progress: Progress) -> int:
+    def write(self, items: list[Any], *, actor: Actor, source: str, progress: Progress) -> int:
         """Write checked rows inside the caller's transaction; return how many."""
         raise NotImplementedError
 
@@ -262,7 +263,7 @@ class CustomerKind(Kind):
                                        columns={"line": "address"})
         return (customer, address), problems
 
-    def write(self, items: list[tuple[Customer, CustomerAddress | None]], *, actor: Any,
+    def write(self, items: list[tuple[Customer, CustomerAddress | None]], *, actor: Actor,
               source: str, progress: Progress) -> int:
         actor = actor_or_none(actor)
         for customer, _address in items:
@@ -322,7 +323,7 @@ class ProductKind(Kind):
             problems.append(("sku", _("SKU %(sku)s already exists.") % {"sku": product.sku}))
         return product, problems
 
-    def write(self, items: list[Product], *, actor: Any, source: str,
+    def write(self, items: list[Product], *, actor: Actor, source: str,
               progress: Progress) -> int:
         for batch in _in_batches(items, progress):
             Product.objects.bulk_create(batch)
@@ -415,7 +416,7 @@ class StockKind(Kind):
             return [("quantity", m) for m in exc.details["fields"]["quantity"]]
         return []
 
-    def write(self, items: list[OpeningStock], *, actor: Any, source: str,
+    def write(self, items: list[OpeningStock], *, actor: Actor, source: str,
               progress: Progress) -> int:
         actor = actor_or_none(actor)
         fields = {"reason": MoveReason.OPENING, "source_type": "import",

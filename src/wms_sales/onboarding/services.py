@@ -6,11 +6,11 @@ writes every row in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from wms_sales.common.actors import Actor
 from wms_sales.common.errors import Conflict, NotFound
 
 from .files import file_format, read_table, write_csv, write_xlsx
@@ -39,7 +39,7 @@ def get_kind(name: str) -> Kind:
                        % {"kind": name, "kinds": ", ".join(KINDS)}, code="unknown_kind") from None
 
 
-def import_file(*, actor: Any, kind: str, data: bytes, filename: str, dry_run: bool = False,
+def import_file(*, actor: Actor, kind: str, data: bytes, filename: str, dry_run: bool = False,
                 progress: Progress = no_progress) -> ImportReport:
     """Validate every row of ``data``; unless one is bad (or ``dry_run``), import them all.
 

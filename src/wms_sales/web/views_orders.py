@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wms_sales.catalog.selectors import product_list
+from wms_sales.common.actors import Actor
 from wms_sales.orders import selectors as order_selectors
 from wms_sales.orders import services as order_services
 from wms_sales.orders.models import OrderStatus, SalesOrder
@@ -194,7 +195,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _order_page(request, pk)
 
 
-def _approve(actor: Any, pk: int, data: dict[str, Any]) -> SalesOrder:
+def _approve(actor: Actor, pk: int, data: dict[str, Any]) -> SalesOrder:
     return order_services.approve_order(actor=actor, order_id=pk,
                                         override_credit=data.get("override_credit", False),
                                         reason=data.get("reason", ""))
