@@ -20,7 +20,8 @@ from wms_sales.customers.services import create_customer
 from wms_sales.events.models import OutboxEvent
 from wms_sales.finance.selectors import open_receivables
 from wms_sales.inventory.models import Reservation, StockLevel, StockMove
-from wms_sales.orders.models import OrderTransition, SalesOrder, SalesOrderLine
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.orders.models import SalesOrder, SalesOrderLine
 
 pytest_plugins = ["orders_fixtures"]
 
@@ -32,7 +33,7 @@ def amounts(obj: dict, *keys: str) -> tuple[Decimal, ...]:
 def effects() -> tuple:
     """Everything an order call may write."""
     return (SalesOrder.objects.count(), SalesOrderLine.objects.count(),
-            OrderTransition.objects.count(), OutboxEvent.objects.count(),
+            DocumentTransition.objects.count(), OutboxEvent.objects.count(),
             sorted(Reservation.objects.values_list("source_id", "quantity")),
             sorted(StockLevel.objects.values_list("pk", "on_hand", "reserved")))
 
@@ -229,7 +230,7 @@ def test_admin_may_override_the_credit_limit_with_a_reason(admin_api, customer, 
     assert response.status_code == 200, response.content
     assert (response.json_body["status"], response.json_body["credit_override_reason"]) == (
         "approved", "老客户，总经理批准")
-    history = admin_api.get(f"orders/{pending['id']}/history").json_body
+    history = admin_api.get(f"orders/{pending['id']}/history").json_body["items"]
     assert (history[-1]["to_status"], history[-1]["reason"]) == ("approved", "老客户，总经理批准")
     assert level(product, warehouse)[1] == 3
 
@@ -355,7 +356,7 @@ def test_history_and_outbox_follow_every_transition(sales_api, admin_api, custom
         reason = "" if action == "approve" else f"为何 {action}"
         expected_history.append((statuses[-1], status, "admin-user", reason))
         statuses.append(status)
-    history = sales_api.get(f"orders/{pending['id']}/history").json_body
+    history = sales_api.get(f"orders/{pending['id']}/history").json_body["items"]
     assert [(h["from_status"], h["to_status"], h["actor"], h["reason"]) for h in history] \
         == expected_history
     times = [datetime.fromisoformat(h["at"]) for h in history]

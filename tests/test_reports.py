@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -49,6 +49,7 @@ from wms_sales.finance.services import (
     refund_credit_note,
 )
 from wms_sales.inventory.services import create_warehouse
+from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.orders.models import OrderStatus, SalesOrder
 from wms_sales.orders.services import (
     approve_order,
@@ -269,7 +270,11 @@ class Documents:
     """The documents, read once; ``figures`` answers what the reports should say."""
 
     def __init__(self) -> None:
-        self.orders = list(SalesOrder.objects.prefetch_related("lines", "history"))
+        self.orders = list(SalesOrder.objects.prefetch_related("lines"))
+        self.history: dict[int, list[DocumentTransition]] = defaultdict(list)
+        for step in DocumentTransition.objects.filter(document_type="sales_order").order_by(
+                "at", "id"):
+            self.history[step.document_id].append(step)
         self.shipped = list(OutboundLine.objects.filter(outbound__status=OutboundStatus.POSTED)
                             .select_related("outbound__order", "order_line"))
         self.returned = list(ReturnLine.objects.filter(
@@ -301,7 +306,7 @@ class Documents:
                      if scope.takes_line(line.product_id, line.warehouse_id)]
             if not scope.takes_order(order) or not lines:
                 continue
-            reached = {step.to_status: local_day(step.at) for step in order.history.all()}
+            reached = {step.to_status: local_day(step.at) for step in self.history[order.pk]}
             if start <= local_day(order.created_at) <= end:
                 entered.append(order.status)
             if start <= reached.get("approved", date.max) <= end:

@@ -116,7 +116,8 @@ def test_only_shipping_or_completed_orders_take_returns(admin_api, sales_api, cu
     drive(admin_api, pending["id"], status)
     response = sales_api.post("returns", {"order_id": pending["id"], "lines": [
         {"order_line_id": pending["lines"][0]["id"], "quantity": "1"}]})
-    assert error(response, 409, "invalid_transition") == {"from": status, "to": "returned"}
+    assert error(response, 409, "order_not_returnable") == {
+        "status": status, "returnable_statuses": ["shipping", "completed"]}
     assert not SalesReturn.objects.exists()
 
 

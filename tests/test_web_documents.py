@@ -28,7 +28,8 @@ from wms_sales.customers.services import create_customer
 from wms_sales.finance.models import CreditNote, Invoice, Payment, PaymentAllocation
 from wms_sales.finance.services import record_payment
 from wms_sales.inventory.models import StockLevel
-from wms_sales.orders.models import OrderTransition, SalesOrder
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.orders.models import SalesOrder
 from wms_sales.outbound.models import Outbound
 from wms_sales.outbound.services import create_outbound, post_outbound
 from wms_sales.returns.models import SalesReturn
@@ -377,8 +378,8 @@ def test_reject_and_cancel_need_a_reason(data, action, role, status):
     response = client.post(url, {f"{action}-reason": "客户不要了"})
     order.refresh_from_db()
     assert (order.status, order.status_reason) == (status, "客户不要了")
-    assert OrderTransition.objects.filter(order=order, to_status=status,
-                                          reason="客户不要了").exists()
+    assert DocumentTransition.objects.filter(document_type="sales_order", document_id=order.pk,
+                                             to_status=status, reason="客户不要了").exists()
 
 
 def test_cancel_releases_and_close_short_completes(data, sales):

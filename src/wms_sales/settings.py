@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "wms_sales.catalog",
     "wms_sales.inventory",
     "wms_sales.events",
+    "wms_sales.lifecycle",
     "wms_sales.finance",
     "wms_sales.orders",
     "wms_sales.outbound",

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.schemas import Schema
+from wms_sales.lifecycle.schemas import HistoryEntryOut
 
 from . import selectors, services
 from .models import MAX_PAYMENT_TERMS_DAYS, CustomerStatus, PaymentMethod
@@ -110,6 +111,15 @@ def create_customer(request: HttpRequest, payload: CustomerIn):
 @require_perm("customers.view_customer")
 def get_customer(request: HttpRequest, customer_id: int):
     return selectors.customer_detail(customer_id)
+
+
+@router.get("/{customer_id}/history", response=list[HistoryEntryOut])
+@require_perm("customers.view_customer")
+@paginate
+def customer_history(request: HttpRequest, customer_id: int):
+    """The customer's status changes (created, activated, deactivated, blocked), oldest
+    first."""
+    return selectors.customer_history(customer_id)
 
 
 @router.patch("/{customer_id}", response=CustomerOut)

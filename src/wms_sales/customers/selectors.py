@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from wms_sales.common.errors import NotFound
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.lifecycle.selectors import document_history
 
 from .models import Customer, CustomerAddress
+from .states import CUSTOMER_LIFE
 
 
 def customer_list(*, q: str = "", status: str | None = None) -> QuerySet[Customer]:
@@ -24,3 +27,7 @@ def customer_detail(customer_id: int) -> Customer:
     if customer is None:
         raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
     return customer
+
+
+def customer_history(document_id: int) -> QuerySet[DocumentTransition]:
+    return document_history(CUSTOMER_LIFE, document_id)

@@ -8,12 +8,14 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 
+from wms_sales.common.actors import Actor, is_system, user_of
 from wms_sales.common.api import check_perm
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.numbering import master_code
 from wms_sales.common.validation import full_clean_or_422
 
 from .models import Customer, CustomerAddress, CustomerStatus
+from .states import CUSTOMER_LIFE
 
 CUSTOMER_FIELDS = ("code", "name", "phone", "email", "contact_person", "credit_limit",
                    "payment_terms_days", "payment_method", "status", "notes")
@@ -24,26 +26,18 @@ ADDRESS_FIELDS = ("label", "recipient", "phone", "province", "city", "district",
 CREDIT_PERMISSION = "customers.change_credit_limit"
 
 
-def require_credit_permission(actor: Any, *, credit_limit: Any = None,
+def require_credit_permission(actor: Actor, *, credit_limit: Any = None,
                               old_status: str | None = None, new_status: str | None = None,
                               limit_changed: bool = False) -> None:
     """Credit decisions belong to finance: setting or changing a credit limit, and blocking or
     un-blocking a customer, need ``change_credit_limit`` whoever creates or edits the customer,
     through the API, a web form or an import. ``actor=None`` is the system (CLI, demo data)."""
-    if actor is None:
+    if is_system(actor):
         return
     blocked = CustomerStatus.BLOCKED
     touches_block = old_status != new_status and blocked in (old_status, new_status)
     if limit_changed or credit_limit is not None or touches_block:
         check_perm(actor, CREDIT_PERMISSION)
-
-
-def _locked_customer(customer_id: int) -> Customer:
-    try:
-        return Customer.objects.select_for_update().get(pk=customer_id)
-    except Customer.DoesNotExist:
-        raise NotFound(f"Customer {customer_id} does not exist.",
-                       code="customer_not_found") from None
 
 
 def _unused_customer_code() -> str:
@@ -67,7 +61,7 @@ def _save_unique(instance: models.Model) -> None:
 
 
 @transaction.atomic
-def create_customer(*, actor: Any, addresses: list[dict] | None = None,
+def create_customer(*, actor: Actor, addresses: list[dict] | None = None,
                     **fields: Any) -> Customer:
     data = {k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None}
     data["code"] = (data.get("code") or "").strip() or _unused_customer_code()
@@ -75,11 +69,12 @@ def create_customer(*, actor: Any, addresses: list[dict] | None = None,
     if Customer.objects.filter(code=data["code"]).exists():
         raise Conflict(f"Customer code {data['code']!r} is already taken.",
                        code="duplicate_code", details={"field": "code"})
-    customer = Customer(**data, created_by=actor, updated_by=actor)
+    customer = Customer(**data, created_by=user_of(actor), updated_by=user_of(actor))
     full_clean_or_422(customer)
     require_credit_permission(actor, credit_limit=customer.credit_limit,
                               old_status=CustomerStatus.ACTIVE, new_status=customer.status)
     _save_unique(customer)
+    CUSTOMER_LIFE.created(customer, actor=actor)
     addresses = addresses or []
     if addresses and not any(a.get("is_default") for a in addresses):
         addresses[0] = {**addresses[0], "is_default": True}
@@ -89,8 +84,8 @@ def create_customer(*, actor: Any, addresses: list[dict] | None = None,
 
 
 @transaction.atomic
-def update_customer(*, actor: Any, customer_id: int, **changes: Any) -> Customer:
-    customer = _locked_customer(customer_id)
+def update_customer(*, actor: Actor, customer_id: int, **changes: Any) -> Customer:
+    customer = CUSTOMER_LIFE.lock(customer_id)
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
@@ -107,27 +102,37 @@ def update_customer(*, actor: Any, customer_id: int, **changes: Any) -> Customer
                            code="duplicate_code", details={"field": "code"})
     if "name" in changes and changes["name"] is not None:
         changes["name"] = changes["name"].strip()
+    from_status = customer.status
     for name, value in changes.items():
         setattr(customer, name, value)
-    customer.updated_by = actor
+    customer.updated_by = user_of(actor)
     full_clean_or_422(customer)
+    if customer.status != from_status:
+        CUSTOMER_LIFE.check(from_status, customer.status)
     _save_unique(customer)
+    if customer.status != from_status:
+        CUSTOMER_LIFE.record(customer, from_status=from_status, to_status=customer.status,
+                             actor=actor, event=_STATUS_EVENTS.get(customer.status, "changed"))
     return customer
+
+
+_STATUS_EVENTS = {CustomerStatus.ACTIVE: "activated", CustomerStatus.INACTIVE: "deactivated",
+                  CustomerStatus.BLOCKED: "blocked"}
 
 
 def _as_decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def deactivate_customer(*, actor: Any, customer_id: int) -> Customer:
+def deactivate_customer(*, actor: Actor, customer_id: int) -> Customer:
     """Customers are deactivated, never lost: history keeps pointing at them."""
     return update_customer(actor=actor, customer_id=customer_id, status=CustomerStatus.INACTIVE)
 
 
 @transaction.atomic
-def delete_customer(*, actor: Any, customer_id: int) -> None:
+def delete_customer(*, actor: Actor, customer_id: int) -> None:
     """Hard delete, allowed only while no document refers to the customer."""
-    customer = _locked_customer(customer_id)
+    customer = CUSTOMER_LIFE.lock(customer_id)
     try:
         with transaction.atomic():
             customer.delete()
@@ -153,10 +158,10 @@ def _add_address(customer: Customer, data: dict, field_prefix: str = "") -> Cust
 
 
 @transaction.atomic
-def add_address(*, actor: Any, customer_id: int, **data: Any) -> CustomerAddress:
-    customer = _locked_customer(customer_id)
+def add_address(*, actor: Actor, customer_id: int, **data: Any) -> CustomerAddress:
+    customer = CUSTOMER_LIFE.lock(customer_id)
     address = _add_address(customer, data)
-    Customer.objects.filter(pk=customer.pk).update(updated_by=actor)
+    Customer.objects.filter(pk=customer.pk).update(updated_by=user_of(actor))
     return address
 
 
@@ -169,9 +174,9 @@ def _address_of(customer: Customer, address_id: int) -> CustomerAddress:
 
 
 @transaction.atomic
-def update_address(*, actor: Any, customer_id: int, address_id: int,
+def update_address(*, actor: Actor, customer_id: int, address_id: int,
                    **changes: Any) -> CustomerAddress:
-    customer = _locked_customer(customer_id)
+    customer = CUSTOMER_LIFE.lock(customer_id)
     address = _address_of(customer, address_id)
     if changes.get("is_default") is False and address.is_default:
         raise ValidationFailed({"is_default": "Choose another default address instead."})
@@ -182,13 +187,13 @@ def update_address(*, actor: Any, customer_id: int, address_id: int,
     if changes.get("is_default"):
         customer.addresses.exclude(pk=address.pk).filter(is_default=True).update(is_default=False)
     address.save()
-    Customer.objects.filter(pk=customer.pk).update(updated_by=actor)
+    Customer.objects.filter(pk=customer.pk).update(updated_by=user_of(actor))
     return address
 
 
 @transaction.atomic
-def delete_address(*, actor: Any, customer_id: int, address_id: int) -> None:
-    customer = _locked_customer(customer_id)
+def delete_address(*, actor: Actor, customer_id: int, address_id: int) -> None:
+    customer = CUSTOMER_LIFE.lock(customer_id)
     address = _address_of(customer, address_id)
     was_default = address.is_default
     address.delete()
@@ -197,4 +202,4 @@ def delete_address(*, actor: Any, customer_id: int, address_id: int) -> None:
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default"])
-    Customer.objects.filter(pk=customer.pk).update(updated_by=actor)
+    Customer.objects.filter(pk=customer.pk).update(updated_by=user_of(actor))

@@ -43,7 +43,9 @@ from wms_sales.finance.models import (
     PaymentAllocation,
 )
 from wms_sales.inventory.models import MoveReason, Reservation, StockLevel, StockMove, Warehouse
-from wms_sales.orders.models import OrderStatus, OrderTransition, SalesOrder, SalesOrderLine
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.orders.models import OrderStatus, SalesOrder, SalesOrderLine
+from wms_sales.orders.states import ORDER_LIFE
 from wms_sales.outbound.models import Outbound, OutboundLine
 from wms_sales.reports import aggregates
 from wms_sales.reports.handlers import add_order_change, order_rows
@@ -330,8 +332,10 @@ class History:
         rows = order_rows(order_id, customer.pk, seller.pk, net + tax, line_totals)
         approved_day = None
         for from_status, to_status, at, actor, why in history:
-            self.writer.add(OrderTransition, order_id=order_id, from_status=from_status,
-                            to_status=to_status, actor_id=actor, reason=why, at=at)
+            self.writer.add(DocumentTransition, document_type=ORDER_LIFE.document_type,
+                            document_id=order_id, event=to_status if from_status else "created",
+                            from_status=from_status, to_status=to_status, actor_id=actor,
+                            reason=why, at=at)
             if to_status == OrderStatus.APPROVED:
                 approved_day = _local_day(at)
             add_order_change(self.deltas, rows, entry_day=created.date(),

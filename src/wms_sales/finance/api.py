@@ -10,6 +10,7 @@ from wms_sales.common.errors import NotFound
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.customers.models import Customer, PaymentMethod
+from wms_sales.lifecycle.schemas import HistoryEntryOut
 
 from . import selectors, services
 from .models import CreditNoteStatus, InvoiceStatus
@@ -150,6 +151,15 @@ def record_payment(request: HttpRequest, payload: PaymentIn):
     return Status(201, services.record_payment(actor=request.user, **data))
 
 
+@router.get("/payments/{payment_id}/history", response=list[HistoryEntryOut])
+@require_perm("finance.view_payment")
+@paginate
+def payment_history(request: HttpRequest, payment_id: int):
+    """Recording, each allocation and unallocation, oldest first; the states are the
+    payment's allocation state (unallocated, partially allocated, allocated, refund)."""
+    return selectors.payment_history(payment_id)
+
+
 @router.post("/payments/{payment_id}/allocate", response=PaymentOut)
 @require_perm("finance.add_payment")
 @idempotent(PaymentOut)
@@ -245,6 +255,14 @@ def list_credit_notes(request: HttpRequest, customer_id: int | None = None,
 @require_perm("finance.view_creditnote")
 def get_credit_note(request: HttpRequest, credit_note_id: int):
     return selectors.credit_note_detail(credit_note_id)
+
+
+@router.get("/credit-notes/{credit_note_id}/history", response=list[HistoryEntryOut])
+@require_perm("finance.view_creditnote")
+@paginate
+def credit_note_history(request: HttpRequest, credit_note_id: int):
+    """Issue, each use against an invoice and each refund, oldest first."""
+    return selectors.credit_note_history(credit_note_id)
 
 
 @router.post("/credit-notes/{credit_note_id}/apply", response=CreditNoteOut)

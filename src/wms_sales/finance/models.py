@@ -183,6 +183,16 @@ class CreditApplication(models.Model):
         return f"{self.credit_note_id}→{self.invoice_id}: {self.amount}"
 
 
+class PaymentState(models.TextChoices):
+    """A payment's allocation state, derived from its allocations (no column): what its
+    history records from → to."""
+
+    UNALLOCATED = "unallocated", _("Unallocated")
+    PARTIALLY_ALLOCATED = "partially_allocated", _("Partially allocated")
+    ALLOCATED = "allocated", _("Allocated")
+    REFUND = "refund", _("Refund")
+
+
 class Payment(models.Model):
     """Money received from a customer (a refund is a negative payment)."""
 

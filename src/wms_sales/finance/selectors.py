@@ -8,8 +8,11 @@ from django.utils import timezone
 
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.lifecycle.selectors import document_history
 
 from .models import CreditNote, CreditNoteStatus, Invoice, InvoiceStatus, Payment, PaymentAllocation
+from .states import CREDIT_NOTE_LIFE, PAYMENT_LIFE
 
 AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90),
                  ("over_90", 91, None))
@@ -132,3 +135,11 @@ def open_credit_total(customer_id: int) -> Decimal:
         status=CreditNoteStatus.USED)
     return to_cents(_sum(notes, "total_amount") - _sum(notes, "applied_amount")
                     - _sum(notes, "refunded_amount"))
+
+
+def credit_note_history(document_id: int) -> QuerySet[DocumentTransition]:
+    return document_history(CREDIT_NOTE_LIFE, document_id)
+
+
+def payment_history(document_id: int) -> QuerySet[DocumentTransition]:
+    return document_history(PAYMENT_LIFE, document_id)

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_insert, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import cents_or_none, to_cents
@@ -29,7 +30,9 @@ from .models import (
     InvoiceStatus,
     Payment,
     PaymentAllocation,
+    PaymentState,
 )
+from .states import CREDIT_NOTE_LIFE, PAYMENT_LIFE, payment_state
 
 
 @dataclass(frozen=True)
@@ -48,17 +51,13 @@ class PricedLineData:
     total_amount: Decimal
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
 def _totals(lines: Sequence[PricedLineData]) -> tuple[Decimal, Decimal]:
     return (sum((line.net_amount for line in lines), Decimal(0)),
             sum((line.tax_amount for line in lines), Decimal(0)))
 
 
 @transaction.atomic
-def issue_invoice(*, actor: Any, customer: Customer, source_type: str, source_id: int,
+def issue_invoice(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                   source_ref: str, order_ref: str, issue_date: date,
                   lines: Sequence[PricedLineData]) -> Invoice:
     """Raise the invoice for a shipment; due date from the customer's payment terms."""
@@ -67,7 +66,7 @@ def issue_invoice(*, actor: Any, customer: Customer, source_type: str, source_id
         number=document_number("INV", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
         due_date=issue_date + timedelta(days=customer.payment_terms_days), net_amount=net,
-        tax_amount=tax, total_amount=net + tax, created_by=_user(actor))
+        tax_amount=tax, total_amount=net + tax, created_by=user_of(actor))
     bulk_insert([InvoiceLine(invoice=invoice, line_no=n, **line.__dict__)
                  for n, line in enumerate(lines, start=1)])
     record_event(event_type="invoice.issued", aggregate_type="invoice", aggregate_id=invoice.pk,
@@ -86,10 +85,11 @@ def refresh_status(invoice: Invoice) -> None:
 
 
 def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
-              already_allocated: Decimal) -> None:
-    """Allocate parts of a payment to open invoices of its customer (validated as a whole)."""
+              already_allocated: Decimal) -> Decimal:
+    """Allocate parts of a payment to open invoices of its customer (validated as a whole);
+    returns the amount allocated."""
     if not allocations:
-        return  # unallocated money on account, or a refund paid out
+        return Decimal(0)  # unallocated money on account, or a refund paid out
     wanted: dict[int, Decimal] = {}
     errors: dict[str, list[str]] = {}
     for index, allocation in enumerate(allocations):
@@ -125,10 +125,11 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
         refresh_status(invoice)
         invoice.save(update_fields=["paid_amount", "status"])
         PaymentAllocation.objects.create(payment=payment, invoice=invoice, amount=amount)
+    return total
 
 
 @retry_transaction
-def record_payment(*, actor: Any, customer_id: int, amount: Any, method: str,
+def record_payment(*, actor: Actor, customer_id: int, amount: Any, method: str,
                    received_on: date | None = None, reference: str = "", note: str = "",
                    allocations: Sequence[dict[str, Any]] = ()) -> Payment:
     customer = Customer.objects.filter(pk=customer_id).first()
@@ -143,32 +144,30 @@ def record_payment(*, actor: Any, customer_id: int, amount: Any, method: str,
     payment = Payment.objects.create(
         number=document_number("PAY", received_on), customer=customer, amount=amount,
         method=method, received_on=received_on, reference=reference, note=note,
-        created_by=_user(actor))
-    _allocate(payment, allocations, Decimal(0))
-    _payment_event(payment, "payment.recorded")
+        created_by=user_of(actor))
+    allocated = _allocate(payment, allocations, Decimal(0))
+    PAYMENT_LIFE.created(payment, actor=actor, event="recorded",
+                         status=payment_state(payment.amount, allocated),
+                         payload=_payment_payload)
     return payment
 
 
 @retry_transaction
-def allocate_payment(*, actor: Any, payment_id: int,
+def allocate_payment(*, actor: Actor, payment_id: int,
                      allocations: Sequence[dict[str, Any]]) -> Payment:
     """Allocate what is still unallocated of an earlier payment."""
-    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
-    if payment is None:
-        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+    payment = PAYMENT_LIFE.lock(payment_id)
     already = sum(payment.allocations.values_list("amount", flat=True), Decimal(0))
-    _allocate(payment, allocations, already)
-    _payment_event(payment, "payment.allocated")
+    allocated = already + _allocate(payment, allocations, already)
+    _payment_step(payment, actor, "allocated", already, allocated)
     return payment
 
 
 @retry_transaction
-def unallocate_payment(*, actor: Any, payment_id: int, allocation_id: int) -> Payment:
+def unallocate_payment(*, actor: Actor, payment_id: int, allocation_id: int) -> Payment:
     """Take back one allocation of a payment: its invoice is open again by that amount and
     the money is unallocated on the customer's account (an allocation made in error)."""
-    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
-    if payment is None:
-        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+    payment = PAYMENT_LIFE.lock(payment_id)
     allocation = payment.allocations.filter(pk=allocation_id).first()
     if allocation is None:
         raise NotFound(f"Payment {payment.number} has no allocation {allocation_id}.",
@@ -177,21 +176,32 @@ def unallocate_payment(*, actor: Any, payment_id: int, allocation_id: int) -> Pa
     invoice.paid_amount -= allocation.amount
     refresh_status(invoice)
     invoice.save(update_fields=["paid_amount", "status"])
+    already = sum(payment.allocations.values_list("amount", flat=True), Decimal(0))
     allocation.delete()
-    _payment_event(payment, "payment.unallocated")
+    _payment_step(payment, actor, "unallocated", already, already - allocation.amount,
+                  reason=invoice.number)
     return payment
 
 
-def _payment_event(payment: Payment, event_type: str) -> None:
-    record_event(event_type=event_type, aggregate_type="payment", aggregate_id=payment.pk,
-                 payload={"payment_id": payment.pk, "number": payment.number,
-                          "customer_id": payment.customer_id, "amount": payment.amount,
-                          "allocations": [{"invoice_id": a.invoice_id, "amount": a.amount}
-                                          for a in payment.allocations.all()]})
+def _payment_step(payment: Payment, actor: Actor, event: str, before: Decimal,
+                  after: Decimal, reason: str = "") -> None:
+    """The history row and event of a change of a payment's allocations."""
+    from_state = payment_state(payment.amount, before)
+    to_state = payment_state(payment.amount, after)
+    PAYMENT_LIFE.check(from_state, to_state)
+    PAYMENT_LIFE.record(payment, from_status=from_state, to_status=to_state, actor=actor,
+                        event=event, reason=reason, payload=_payment_payload)
+
+
+def _payment_payload(payment: Payment) -> dict[str, Any]:
+    return {"payment_id": payment.pk, "number": payment.number,
+            "customer_id": payment.customer_id, "amount": payment.amount,
+            "allocations": [{"invoice_id": a.invoice_id, "amount": a.amount}
+                            for a in payment.allocations.all()]}
 
 
 @transaction.atomic
-def issue_credit_note(*, actor: Any, customer: Customer, source_type: str, source_id: int,
+def issue_credit_note(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                       source_ref: str, order_ref: str, issue_date: date,
                       lines: Sequence[PricedLineData]) -> CreditNote:
     """Raise a credit note (e.g. for a received return); it lowers the balance at once."""
@@ -199,34 +209,26 @@ def issue_credit_note(*, actor: Any, customer: Customer, source_type: str, sourc
     note = CreditNote.objects.create(
         number=document_number("CN", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
-        net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=_user(actor))
+        net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=user_of(actor))
     bulk_insert([CreditNoteLine(credit_note=note, line_no=n, **line.__dict__)
                  for n, line in enumerate(lines, start=1)])
-    _credit_note_event(note, "credit_note.issued")
+    CREDIT_NOTE_LIFE.created(note, actor=actor, event="issued", reason=source_ref,
+                             payload=_credit_note_payload)
     return note
 
 
-def _credit_note_event(note: CreditNote, event_type: str) -> None:
-    record_event(event_type=event_type, aggregate_type="credit_note", aggregate_id=note.pk,
-                 payload={"credit_note_id": note.pk, "number": note.number,
-                          "customer_id": note.customer_id, "source": note.source_ref,
-                          "order": note.order_ref, "total_amount": note.total_amount,
-                          "applied_amount": note.applied_amount,
-                          "refunded_amount": note.refunded_amount, "status": note.status})
+def _credit_note_payload(note: CreditNote) -> dict[str, Any]:
+    return {"credit_note_id": note.pk, "number": note.number,
+            "customer_id": note.customer_id, "source": note.source_ref,
+            "order": note.order_ref, "total_amount": note.total_amount,
+            "applied_amount": note.applied_amount,
+            "refunded_amount": note.refunded_amount, "status": note.status}
 
 
-def _locked_credit_note(credit_note_id: int) -> CreditNote:
-    note = CreditNote.objects.select_for_update().filter(pk=credit_note_id).first()
-    if note is None:
-        raise NotFound(f"Credit note {credit_note_id} does not exist.",
-                       code="credit_note_not_found")
-    return note
-
-
-def _refresh_credit_status(note: CreditNote) -> None:
+def _credit_status(note: CreditNote) -> str:
     used = note.applied_amount + note.refunded_amount
-    note.status = (CreditNoteStatus.USED if used >= note.total_amount
-                   else CreditNoteStatus.PARTIALLY_USED if used > 0 else CreditNoteStatus.OPEN)
+    return (CreditNoteStatus.USED if used >= note.total_amount
+            else CreditNoteStatus.PARTIALLY_USED if used > 0 else CreditNoteStatus.OPEN)
 
 
 def _positive_cents(value: Any, field: str) -> Decimal:
@@ -237,11 +239,11 @@ def _positive_cents(value: Any, field: str) -> Decimal:
 
 
 @retry_transaction
-def apply_credit_note(*, actor: Any, credit_note_id: int, invoice_id: int,
+def apply_credit_note(*, actor: Actor, credit_note_id: int, invoice_id: int,
                       amount: Any = None) -> CreditNote:
     """Set (part of) a credit note against an open invoice of the same customer; without an
     amount, as much as both allow."""
-    note = _locked_credit_note(credit_note_id)
+    note = CREDIT_NOTE_LIFE.lock(credit_note_id)
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
     if invoice is None or invoice.customer_id != note.customer_id:
         raise ValidationFailed({"invoice_id": f"Invoice {invoice_id} is not an invoice of "
@@ -261,19 +263,19 @@ def apply_credit_note(*, actor: Any, credit_note_id: int, invoice_id: int,
     refresh_status(invoice)
     invoice.save(update_fields=["credited_amount", "status"])
     note.applied_amount += amount
-    _refresh_credit_status(note)
-    note.save(update_fields=["applied_amount", "status"])
     CreditApplication.objects.create(credit_note=note, invoice=invoice, amount=amount)
-    _credit_note_event(note, "credit_note.applied")
+    CREDIT_NOTE_LIFE.transition(note, _credit_status(note), actor=actor, event="applied",
+                                reason=invoice.number, fields=["applied_amount"],
+                                payload=_credit_note_payload)
     return note
 
 
 @retry_transaction
-def refund_credit_note(*, actor: Any, credit_note_id: int, amount: Any,
+def refund_credit_note(*, actor: Actor, credit_note_id: int, amount: Any,
                        method: str = PaymentMethod.BANK_TRANSFER, reference: str = "",
                        paid_on: date | None = None) -> Payment:
     """Pay (part of) a credit note out: recorded as a negative payment."""
-    note = _locked_credit_note(credit_note_id)
+    note = CREDIT_NOTE_LIFE.lock(credit_note_id)
     amount = _positive_cents(amount, "amount")
     if amount > note.remaining_amount:
         raise ValidationFailed({"amount": f"{note.number} has only {note.remaining_amount} left."})
@@ -283,10 +285,11 @@ def refund_credit_note(*, actor: Any, credit_note_id: int, amount: Any,
     refund = Payment.objects.create(
         number=document_number("PAY", paid_on), customer_id=note.customer_id, amount=-amount,
         method=method, received_on=paid_on, reference=reference,
-        note=f"refund of {note.number}", credit_note=note, created_by=_user(actor))
+        note=f"refund of {note.number}", credit_note=note, created_by=user_of(actor))
     note.refunded_amount += amount
-    _refresh_credit_status(note)
-    note.save(update_fields=["refunded_amount", "status"])
-    _credit_note_event(note, "credit_note.refunded")
-    _payment_event(refund, "payment.refunded")
+    CREDIT_NOTE_LIFE.transition(note, _credit_status(note), actor=actor, event="refunded",
+                                reason=refund.number, fields=["refunded_amount"],
+                                payload=_credit_note_payload)
+    PAYMENT_LIFE.created(refund, actor=actor, event="refunded", status=PaymentState.REFUND,
+                         reason=note.number, payload=_payment_payload)
     return refund

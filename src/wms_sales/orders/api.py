@@ -9,6 +9,7 @@ from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.inventory.api import ProductInWarehouseOut
+from wms_sales.lifecycle.schemas import HistoryEntryOut
 
 from . import selectors, services
 from .models import OrderStatus
@@ -153,18 +154,6 @@ class OrderOut(OrderSummaryOut):
         return obj.line_list
 
 
-class TransitionOut(Schema):
-    from_status: str
-    to_status: str
-    actor: str | None
-    reason: str
-    at: datetime
-
-    @staticmethod
-    def resolve_actor(obj) -> str | None:
-        return obj.actor.username if obj.actor_id else None
-
-
 def _detail(order) -> object:
     return selectors.order_detail(order.pk)
 
@@ -203,10 +192,12 @@ def update_order(request: HttpRequest, order_id: int, payload: OrderPatch):
     return selectors.order_detail(order_id)
 
 
-@router.get("/{order_id}/history", response=list[TransitionOut])
+@router.get("/{order_id}/history", response=list[HistoryEntryOut])
 @require_perm("orders.view_salesorder")
+@paginate
 def order_history(request: HttpRequest, order_id: int):
-    return list(selectors.order_history(order_id))
+    """Every change of the order's life, oldest first."""
+    return selectors.order_history(order_id)
 
 
 @router.post("/{order_id}/approve", response=OrderOut)

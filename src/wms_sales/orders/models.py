@@ -154,23 +154,3 @@ class SalesOrderLine(models.Model):
     def open_quantity(self) -> Decimal:
         """Still to ship: ordered − shipped − closed short."""
         return self.quantity - self.shipped_quantity - self.closed_quantity
-
-
-class OrderTransition(models.Model):
-    """The audit trail of an order: every status change with who, when and why."""
-
-    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              related_name="+", verbose_name=_("by"))
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["order_id", "id"]
-        verbose_name = _("order history entry")
-        verbose_name_plural = _("order history")
-
-    def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status or '∅'} → {self.to_status}"

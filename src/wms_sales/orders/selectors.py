@@ -9,8 +9,11 @@ from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
 from wms_sales.finance.selectors import open_receivables
 from wms_sales.inventory.reservations import held_quantities
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.lifecycle.selectors import document_history
 
-from .models import OPEN_STATUSES, OrderTransition, SalesOrder, SalesOrderLine
+from .models import OPEN_STATUSES, SalesOrder, SalesOrderLine
+from .states import ORDER_LIFE
 
 RESERVATION_SOURCE = "sales_order_line"
 
@@ -65,7 +68,5 @@ def order_detail(order_id: int) -> SalesOrder:
     return order
 
 
-def order_history(order_id: int) -> QuerySet[OrderTransition]:
-    if not SalesOrder.objects.filter(pk=order_id).exists():
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
-    return OrderTransition.objects.filter(order_id=order_id).select_related("actor")
+def order_history(order_id: int) -> QuerySet[DocumentTransition]:
+    return document_history(ORDER_LIFE, order_id)

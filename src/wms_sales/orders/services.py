@@ -6,7 +6,7 @@ Lock order, everywhere: the order row, then the customer row, then stock levels 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,9 +17,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.api import check_perm
 from wms_sales.common.db import bulk_update, retry_transaction
-from wms_sales.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wms_sales.common.errors import Conflict, Forbidden, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
@@ -34,13 +35,12 @@ from .models import (
     PERCENT,
     PRICE,
     OrderStatus,
-    OrderTransition,
     ReturnStatus,
     SalesOrder,
     SalesOrderLine,
 )
 from .selectors import RESERVATION_SOURCE, credit_exposure
-from .states import InvalidTransition, check_transition
+from .states import ORDER_LIFE, InvalidTransition
 
 HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id",
                  "delivery_recipient", "delivery_phone", "delivery_address", "note")
@@ -205,15 +205,13 @@ def _set_totals(order: SalesOrder, lines: Sequence[SalesOrderLine]) -> None:
 LineItems = list[dict[str, Any]]
 
 
-def _record(order: SalesOrder, event: str, *, actor: Any, from_status: str = "",
-            reason: str = "", lines: Sequence[SalesOrderLine] | None = None) -> None:
-    """History entry + outbox event, in the caller's transaction."""
-    OrderTransition.objects.create(order=order, from_status=from_status, to_status=order.status,
-                                   actor=_user(actor), reason=reason)
-    items = _line_items(lines) if lines is not None else _stored_line_items(order)
-    record_event(event_type=f"order.{event}", aggregate_type="sales_order",
-                 aggregate_id=order.pk,
-                 payload={**_event_payload(order, items, reason), "from_status": from_status})
+def _payload(from_status: str, reason: str,
+             lines: Sequence[SalesOrderLine] | None = None) -> Callable[[SalesOrder], dict]:
+    """The outbox payload of a transition, built once the order has its new status."""
+    def build(order: SalesOrder) -> dict[str, Any]:
+        items = _line_items(lines) if lines is not None else _stored_line_items(order)
+        return {**_event_payload(order, items, reason), "from_status": from_status}
+    return build
 
 
 def _line_items(lines: Sequence[SalesOrderLine]) -> LineItems:
@@ -250,11 +248,7 @@ def _event_payload(order: SalesOrder, items: LineItems, reason: str) -> dict[str
     }
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def approval_forbidden_reason(actor: Any, order: SalesOrder) -> str | None:
+def approval_forbidden_reason(actor: Actor, order: SalesOrder) -> str | None:
     """Why ``actor`` may not approve ``order`` under segregation of duties, or None: whoever
     entered an order cannot also approve it (WMS_SEGREGATE_DUTIES, on by default)."""
     if not settings.WMS_SEGREGATE_DUTIES or order.created_by_id is None:
@@ -265,14 +259,14 @@ def approval_forbidden_reason(actor: Any, order: SalesOrder) -> str | None:
 
 
 @retry_transaction
-def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]],
+def create_order(*, actor: Actor, customer_id: int, lines: Sequence[dict[str, Any]],
                  order_date: date | None = None, **header: Any) -> SalesOrder:
     customer = _orderable_customer(customer_id)
     warehouse = _resolve_warehouse(header.get("warehouse_id"))
     built = _build_lines(lines, warehouse)
     order_date = order_date or timezone.localdate()
     order = SalesOrder(number=document_number("SO", order_date), customer=customer,
-                       order_date=order_date, warehouse=warehouse, created_by=_user(actor),
+                       order_date=order_date, warehouse=warehouse, created_by=user_of(actor),
                        requested_delivery_date=header.get("requested_delivery_date"),
                        note=header.get("note") or "")
     _apply_delivery(order, customer, header)
@@ -281,24 +275,15 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     for line in built:
         line.order = order
     SalesOrderLine.objects.bulk_create(built, batch_size=500)
-    _record(order, "created", actor=actor, lines=built)
-    return order
-
-
-def _locked_order(order_id: int) -> SalesOrder:
-    # The order row alone (no join, no FOR UPDATE OF: MariaDB has neither); the customer is
-    # locked after it where needed.
-    order = SalesOrder.objects.select_for_update().filter(pk=order_id).first()
-    if order is None:
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    ORDER_LIFE.created(order, actor=actor, payload=_payload("", "", built))
     return order
 
 
 @retry_transaction
-def update_order(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]] | None = None,
+def update_order(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]] | None = None,
                  **header: Any) -> SalesOrder:
     """Edit a pending order: header fields and/or replace all lines."""
-    order = _locked_order(order_id)
+    order = ORDER_LIFE.lock(order_id)
     if order.status != OrderStatus.PENDING:
         raise Conflict(f"Order {order.number} is {order.status}; only pending orders can be "
                        "edited.", code="order_not_editable", details={"status": order.status})
@@ -334,10 +319,10 @@ def _require_reason(reason: str) -> str:
 
 
 @retry_transaction
-def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
+def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
                   reason: str = "") -> SalesOrder:
-    order = _locked_order(order_id)
-    check_transition(order.status, OrderStatus.APPROVED)
+    order = ORDER_LIFE.lock(order_id)
+    ORDER_LIFE.check(order.status, OrderStatus.APPROVED)
     refused = approval_forbidden_reason(actor, order)
     if refused:
         raise Forbidden(refused, code="segregation_of_duties")
@@ -367,55 +352,53 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
             requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
                                          warehouse_id=line.warehouse_id, quantity=line.quantity)
                       for line in lines])
-    order.status = OrderStatus.APPROVED
-    order.reviewed_by, order.reviewed_at = _user(actor), timezone.now()
-    order.save(update_fields=["status", "reviewed_by", "reviewed_at", "credit_override_reason",
-                              "updated_at"])
-    _record(order, "approved", actor=actor, from_status=OrderStatus.PENDING,
-            reason=order.credit_override_reason, lines=lines)
+    ORDER_LIFE.transition(order, OrderStatus.APPROVED, actor=actor, event="approved",
+                          reason=order.credit_override_reason,
+                          fields=["credit_override_reason"],
+                          payload=_payload(OrderStatus.PENDING, order.credit_override_reason,
+                                           lines))
     return order
 
 
 @retry_transaction
-def reject_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
-    order = _locked_order(order_id)
-    check_transition(order.status, OrderStatus.REJECTED)
-    order.status, order.status_reason = OrderStatus.REJECTED, _require_reason(reason)
-    order.reviewed_by, order.reviewed_at = _user(actor), timezone.now()
-    order.save(update_fields=["status", "status_reason", "reviewed_by", "reviewed_at",
-                              "updated_at"])
-    _record(order, "rejected", actor=actor, from_status=OrderStatus.PENDING,
-            reason=order.status_reason)
+def reject_order(*, actor: Actor, order_id: int, reason: str) -> SalesOrder:
+    order = ORDER_LIFE.lock(order_id)
+    ORDER_LIFE.check(order.status, OrderStatus.REJECTED)
+    order.status_reason = _require_reason(reason)
+    ORDER_LIFE.transition(order, OrderStatus.REJECTED, actor=actor, event="rejected",
+                          reason=order.status_reason, fields=["status_reason"],
+                          payload=_payload(OrderStatus.PENDING, order.status_reason))
     return order
 
 
 @retry_transaction
-def cancel_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
-    order = _locked_order(order_id)
+def cancel_order(*, actor: Actor, order_id: int, reason: str) -> SalesOrder:
+    order = ORDER_LIFE.lock(order_id)
     from_status = order.status
-    check_transition(from_status, OrderStatus.CANCELLED)
-    order.status, order.status_reason = OrderStatus.CANCELLED, _require_reason(reason)
+    ORDER_LIFE.check(from_status, OrderStatus.CANCELLED)
+    order.status_reason = _require_reason(reason)
     release(source_type=RESERVATION_SOURCE, source_ids=order.lines.values_list("pk", flat=True))
-    order.save(update_fields=["status", "status_reason", "updated_at"])
-    _record(order, "cancelled", actor=actor, from_status=from_status, reason=order.status_reason)
+    ORDER_LIFE.transition(order, OrderStatus.CANCELLED, actor=actor, event="cancelled",
+                          reason=order.status_reason, fields=["status_reason"],
+                          payload=_payload(from_status, order.status_reason))
     return order
 
 
 @retry_transaction
-def close_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
+def close_order(*, actor: Actor, order_id: int, reason: str) -> SalesOrder:
     """End an approved or shipping order short: what is not shipped is closed and released."""
-    order = _locked_order(order_id)
+    order = ORDER_LIFE.lock(order_id)
     from_status = order.status
-    check_transition(from_status, OrderStatus.COMPLETED)
-    order.status, order.status_reason = OrderStatus.COMPLETED, _require_reason(reason)
+    ORDER_LIFE.check(from_status, OrderStatus.COMPLETED)
+    order.status_reason = _require_reason(reason)
     lines = list(order.lines.select_related("product", "warehouse"))
     for line in lines:
         line.closed_quantity += line.open_quantity
     bulk_update(lines, ["closed_quantity"])
     release(source_type=RESERVATION_SOURCE, source_ids=[line.pk for line in lines])
-    order.save(update_fields=["status", "status_reason", "updated_at"])
-    _record(order, "closed", actor=actor, from_status=from_status, reason=order.status_reason,
-            lines=lines)
+    ORDER_LIFE.transition(order, OrderStatus.COMPLETED, actor=actor, event="closed",
+                          reason=order.status_reason, fields=["status_reason"],
+                          payload=_payload(from_status, order.status_reason, lines))
     return order
 
 
@@ -424,13 +407,13 @@ def close_order(*, actor: Any, order_id: int, reason: str) -> SalesOrder:
 
 def lock_for_shipping(order_id: int) -> SalesOrder:
     """Lock an order that is about to ship; only approved or shipping orders may."""
-    order = _locked_order(order_id)
+    order = ORDER_LIFE.lock(order_id)
     if order.status not in OPEN_STATUSES:
         raise InvalidTransition(order.status, OrderStatus.SHIPPING, "sales order")
     return order
 
 
-def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal],
+def record_shipment(*, actor: Actor, order: SalesOrder, shipped: dict[int, Decimal],
                     document_ref: str) -> list[SalesOrderLine]:
     """Add shipped quantities to a locked order's lines and move the order to ``shipping``,
     or to ``completed`` once nothing is left open. Returns the changed lines."""
@@ -456,11 +439,8 @@ def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal
         quantity__gt=F("shipped_quantity") + F("closed_quantity")).exists()
     target = OrderStatus.COMPLETED if nothing_open else OrderStatus.SHIPPING
     if target != order.status:
-        from_status = order.status
-        check_transition(from_status, target)
-        order.status = target
-        order.save(update_fields=["status", "updated_at"])
-        _record(order, target, actor=actor, from_status=from_status, reason=document_ref)
+        ORDER_LIFE.transition(order, target, actor=actor, event=target, reason=document_ref,
+                              payload=_payload(order.status, document_ref))
     return list(lines.values())
 
 
@@ -471,15 +451,16 @@ RETURNABLE_STATUSES = (OrderStatus.SHIPPING, OrderStatus.COMPLETED)
 
 def lock_for_return(order_id: int) -> SalesOrder:
     """Lock an order that goods come back against; only shipped orders can have returns."""
-    order = _locked_order(order_id)
+    order = ORDER_LIFE.lock(order_id)
     if order.status not in RETURNABLE_STATUSES:
         raise Conflict(f"Order {order.number} is '{order.status}'; only shipping or completed "
-                       "orders can have returns.", code="invalid_transition",
-                       details={"from": order.status, "to": "returned"})
+                       "orders can have returns.", code="order_not_returnable",
+                       details={"status": order.status,
+                                "returnable_statuses": list(RETURNABLE_STATUSES)})
     return order
 
 
-def record_return(*, actor: Any, order: SalesOrder, returned: dict[int, Decimal],
+def record_return(*, actor: Actor, order: SalesOrder, returned: dict[int, Decimal],
                   document_ref: str) -> list[SalesOrderLine]:
     """Add returned quantities to a locked order's lines and update its return status."""
     lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from wms_sales.common import states
 from wms_sales.common.states import InvalidTransition
+from wms_sales.lifecycle.documents import Lifecycle, Stamp
 
 from .models import OrderStatus as S
+from .models import SalesOrder
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
@@ -16,8 +17,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-__all__ = ["TRANSITIONS", "InvalidTransition", "check_transition"]
+ORDER_LIFE: Lifecycle[SalesOrder] = Lifecycle(
+    model=SalesOrder, document_type="sales_order", event_prefix="order", label="sales order",
+    noun="Order", not_found_code="order_not_found", transitions=TRANSITIONS,
+    stamps={S.APPROVED: Stamp(by="reviewed_by", at="reviewed_at"),
+            S.REJECTED: Stamp(by="reviewed_by", at="reviewed_at")})
+
+__all__ = ["ORDER_LIFE", "TRANSITIONS", "InvalidTransition", "check_transition"]
 
 
 def check_transition(from_status: str, to_status: str) -> None:
-    states.check_transition(TRANSITIONS, from_status, to_status, "sales order")
+    ORDER_LIFE.check(from_status, to_status)

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import Schema
+from wms_sales.lifecycle.schemas import HistoryEntryOut
 from wms_sales.orders.api import OrderLineItemOut
 
 from . import delivery_note, selectors, services
@@ -146,6 +147,14 @@ def create_outbound(request: HttpRequest, payload: OutboundIn):
 @require_perm("outbound.view_outbound")
 def get_outbound(request: HttpRequest, outbound_id: int):
     return selectors.outbound_detail(outbound_id)
+
+
+@router.get("/{outbound_id}/history", response=list[HistoryEntryOut])
+@require_perm("outbound.view_outbound")
+@paginate
+def outbound_history(request: HttpRequest, outbound_id: int):
+    """Every change of the outbound's life, oldest first."""
+    return selectors.outbound_history(outbound_id)
 
 
 @router.post("/{outbound_id}/post", response=OutboundOut)

@@ -7,9 +7,12 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from wms_sales.common.errors import NotFound
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.lifecycle.selectors import document_history
 from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
 
 from .models import Outbound, OutboundStatus
+from .states import OUTBOUND_LIFE
 
 
 def outbound_list(*, status: str | None = None, order_id: int | None = None,
@@ -73,3 +76,7 @@ def ship_queue(*, warehouse_id: int | None = None, q: str = "") -> list[dict[str
     } for r in rows]
     queue.sort(key=lambda r: (r["requested_delivery_date"] or date.max, r["order_id"]))
     return queue
+
+
+def outbound_history(document_id: int) -> QuerySet[DocumentTransition]:
+    return document_history(OUTBOUND_LIFE, document_id)

@@ -7,7 +7,7 @@ order lines and the rows every posting shares (number series, report aggregates)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,11 +15,11 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_update, retry_transaction
-from wms_sales.common.errors import NotFound, ValidationFailed
+from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
-from wms_sales.events.services import record_event
 from wms_sales.finance.services import PricedLineData, issue_invoice
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import IssueRequest, issue_reserved
@@ -28,11 +28,7 @@ from wms_sales.orders.selectors import RESERVATION_SOURCE
 from wms_sales.orders.services import lock_for_shipping, record_shipment
 
 from .models import Outbound, OutboundLine, OutboundStatus
-from .states import check_transition
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+from .states import OUTBOUND_LIFE
 
 
 def drafted_quantities(order_id: int, *, exclude_outbound: int | None = None) -> dict[int, Decimal]:
@@ -46,7 +42,7 @@ def drafted_quantities(order_id: int, *, exclude_outbound: int | None = None) ->
 
 
 @retry_transaction
-def create_outbound(*, actor: Any, order_id: int, warehouse_id: int,
+def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
                     lines: Sequence[dict[str, Any]] | None = None,
                     planned_ship_date: date | None = None, carrier: str = "",
                     tracking_number: str = "", note: str = "") -> Outbound:
@@ -72,11 +68,11 @@ def create_outbound(*, actor: Any, order_id: int, warehouse_id: int,
     outbound = Outbound.objects.create(
         number=document_number("OB", timezone.localdate()), order=order, warehouse=warehouse,
         planned_ship_date=planned_ship_date, carrier=carrier, tracking_number=tracking_number,
-        note=note, created_by=_user(actor))
+        note=note, created_by=user_of(actor))
     OutboundLine.objects.bulk_create(
         [OutboundLine(outbound=outbound, order_line_id=pk, quantity=qty) for pk, qty in wanted],
         batch_size=500)
-    _event(outbound, "outbound.created")
+    OUTBOUND_LIFE.created(outbound, actor=actor, payload=_payload())
     return outbound
 
 
@@ -112,18 +108,11 @@ def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: d
     return list(wanted.items())
 
 
-def _locked_outbound(outbound_id: int) -> Outbound:
-    outbound = Outbound.objects.select_for_update().filter(pk=outbound_id).first()
-    if outbound is None:
-        raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
-    return outbound
-
-
 @retry_transaction
-def post_outbound(*, actor: Any, outbound_id: int,
+def post_outbound(*, actor: Actor, outbound_id: int,
                   shipped_at: datetime | None = None) -> Outbound:
-    outbound = _locked_outbound(outbound_id)
-    check_transition(outbound.status, OutboundStatus.POSTED)
+    outbound = OUTBOUND_LIFE.lock(outbound_id)
+    OUTBOUND_LIFE.check(outbound.status, OutboundStatus.POSTED)
     order = outbound.order = lock_for_shipping(outbound.order_id)
     lines = list(outbound.lines.select_related("order_line__product"))
     issue_reserved(source_type=RESERVATION_SOURCE, actor=actor, document_type="outbound",
@@ -158,41 +147,42 @@ def post_outbound(*, actor: Any, outbound_id: int,
     record_shipment(actor=actor, order=order,
                     shipped={line.order_line_id: line.quantity for line in lines},
                     document_ref=outbound.number)
-    outbound.status, outbound.shipped_at, outbound.posted_by = (OutboundStatus.POSTED,
-                                                                shipped_at, _user(actor))
-    outbound.save(update_fields=["status", "shipped_at", "posted_by", "invoice"])
-    _event(outbound, "outbound.posted", lines)
+    outbound.shipped_at = shipped_at
+    OUTBOUND_LIFE.transition(outbound, OutboundStatus.POSTED, actor=actor, event="posted",
+                             fields=["shipped_at", "invoice"], payload=_payload(lines))
     return outbound
 
 
 @retry_transaction
-def cancel_outbound(*, actor: Any, outbound_id: int, reason: str = "") -> Outbound:
+def cancel_outbound(*, actor: Actor, outbound_id: int, reason: str = "") -> Outbound:
     """Drop a draft: nothing has moved, so nothing moves back."""
-    outbound = _locked_outbound(outbound_id)
-    check_transition(outbound.status, OutboundStatus.CANCELLED)
-    outbound.status, outbound.cancel_reason = OutboundStatus.CANCELLED, (reason or "").strip()
-    outbound.save(update_fields=["status", "cancel_reason"])
-    _event(outbound, "outbound.cancelled")
+    outbound = OUTBOUND_LIFE.lock(outbound_id)
+    outbound.cancel_reason = (reason or "").strip()
+    OUTBOUND_LIFE.transition(outbound, OutboundStatus.CANCELLED, actor=actor, event="cancelled",
+                             reason=outbound.cancel_reason, fields=["cancel_reason"],
+                             payload=_payload())
     return outbound
 
 
-def _event(outbound: Outbound, event_type: str,
-           lines: Sequence[OutboundLine] | None = None) -> None:
-    """The outbox event, with what its consumers (the report aggregates among them) need, so
-    none of them reads the outbound again."""
+def _payload(lines: Sequence[OutboundLine] | None = None) -> Callable[[Outbound], dict]:
+    """The outbox event's payload, with what its consumers (the report aggregates among them)
+    need, so none of them reads the outbound again."""
+    return lambda outbound: _event_payload(outbound, lines)
+
+
+def _event_payload(outbound: Outbound, lines: Sequence[OutboundLine] | None) -> dict[str, Any]:
     if lines is None:
         lines = list(outbound.lines.select_related("order_line__product"))
     order = outbound.order
-    record_event(event_type=event_type, aggregate_type="outbound", aggregate_id=outbound.pk,
-                 payload={"outbound_id": outbound.pk, "number": outbound.number,
-                          "order_id": outbound.order_id, "warehouse_id": outbound.warehouse_id,
-                          "customer_id": order.customer_id, "salesperson_id": order.created_by_id,
-                          "status": outbound.status, "invoice_id": outbound.invoice_id,
-                          "shipped_at": outbound.shipped_at.isoformat()
-                          if outbound.shipped_at else None,
-                          "lines": [{"order_line_id": line.order_line_id,
-                                     "product_id": line.order_line.product_id,
-                                     "sku": line.order_line.product.sku,
-                                     "quantity": line.quantity,
-                                     "net_amount": line.net_amount,
-                                     "total_amount": line.total_amount} for line in lines]})
+    return {"outbound_id": outbound.pk, "number": outbound.number,
+            "order_id": outbound.order_id, "warehouse_id": outbound.warehouse_id,
+            "customer_id": order.customer_id, "salesperson_id": order.created_by_id,
+            "status": outbound.status, "invoice_id": outbound.invoice_id,
+            "shipped_at": outbound.shipped_at.isoformat()
+            if outbound.shipped_at else None,
+            "lines": [{"order_line_id": line.order_line_id,
+                       "product_id": line.order_line.product_id,
+                       "sku": line.order_line.product.sku,
+                       "quantity": line.quantity,
+                       "net_amount": line.net_amount,
+                       "total_amount": line.total_amount} for line in lines]}

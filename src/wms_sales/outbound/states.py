@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from wms_sales.common import states
+from wms_sales.lifecycle.documents import Lifecycle, Stamp
 
+from .models import Outbound
 from .models import OutboundStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -12,6 +13,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
+# shipped_at is the time the goods left (given by the caller), not the posting's own time.
+OUTBOUND_LIFE: Lifecycle[Outbound] = Lifecycle(
+    model=Outbound, document_type="outbound", event_prefix="outbound", label="outbound",
+    noun="Outbound", not_found_code="outbound_not_found", transitions=TRANSITIONS,
+    stamps={S.POSTED: Stamp(by="posted_by")})
+
 
 def check_transition(from_status: str, to_status: str) -> None:
-    states.check_transition(TRANSITIONS, from_status, to_status, "outbound")
+    OUTBOUND_LIFE.check(from_status, to_status)

@@ -17,7 +17,9 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from wms_sales.finance.models import Payment
-from wms_sales.orders.models import OrderStatus, OrderTransition, SalesOrder, SalesOrderLine
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.orders.models import OrderStatus, SalesOrder, SalesOrderLine
+from wms_sales.orders.states import ORDER_LIFE
 from wms_sales.outbound.models import OutboundLine, OutboundStatus
 from wms_sales.returns.models import ReturnLine, ReturnStatus
 
@@ -102,8 +104,10 @@ def _order_deltas(deltas: aggregates.Deltas, filters: Filters, only_all: bool) -
             line_totals[order_id].append((product, warehouse, total))
         history: dict[int, list] = defaultdict(list)
         for order_id, from_status, to_status, at in (
-                OrderTransition.objects.filter(order_id__in=chunk).order_by("id")
-                .values_list("order_id", "from_status", "to_status", "at")):
+                DocumentTransition.objects.filter(document_type=ORDER_LIFE.document_type,
+                                                  document_id__in=chunk)
+                .order_by("document_id", "at", "id")
+                .values_list("document_id", "from_status", "to_status", "at")):
             history[order_id].append((from_status, to_status, at))
         for pk, created_at, customer, salesperson, total in (
                 SalesOrder.objects.filter(pk__in=chunk).values_list(

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import Schema
+from wms_sales.lifecycle.schemas import HistoryEntryOut
 from wms_sales.orders.api import OrderLineItemOut
 
 from . import selectors, services
@@ -137,6 +138,14 @@ def create_return(request: HttpRequest, payload: ReturnIn):
 @require_perm("returns.view_salesreturn")
 def get_return(request: HttpRequest, return_id: int):
     return selectors.return_detail(return_id)
+
+
+@router.get("/{return_id}/history", response=list[HistoryEntryOut])
+@require_perm("returns.view_salesreturn")
+@paginate
+def return_history(request: HttpRequest, return_id: int):
+    """Every change of the return's life, oldest first."""
+    return selectors.return_history(return_id)
 
 
 @router.post("/{return_id}/approve", response=ReturnOut)

@@ -5,8 +5,11 @@ from datetime import date
 from django.db.models import QuerySet
 
 from wms_sales.common.errors import NotFound
+from wms_sales.lifecycle.models import DocumentTransition
+from wms_sales.lifecycle.selectors import document_history
 
 from .models import SalesReturn
+from .states import RETURN_LIFE
 
 
 def return_list(*, status: str | None = None, order_id: int | None = None,
@@ -37,3 +40,7 @@ def return_detail(return_id: int) -> SalesReturn:
     if sales_return is None:
         raise NotFound(f"Return {return_id} does not exist.", code="return_not_found")
     return sales_return
+
+
+def return_history(document_id: int) -> QuerySet[DocumentTransition]:
+    return document_history(RETURN_LIFE, document_id)

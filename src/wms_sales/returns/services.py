@@ -7,18 +7,18 @@ an outbound does after its own row."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
 
+from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_update, retry_transaction
-from wms_sales.common.errors import NotFound, ValidationFailed
+from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
-from wms_sales.events.services import record_event
 from wms_sales.finance.services import PricedLineData, issue_credit_note
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.services import ReturnedGoods, parse_quantity, receive_returned_goods
@@ -33,11 +33,7 @@ from .models import (
     ReturnStatus,
     SalesReturn,
 )
-from .states import check_transition
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+from .states import RETURN_LIFE
 
 
 def returnable_quantities(order_id: int, *, exclude_return: int | None = None
@@ -61,7 +57,7 @@ def _choice(value: Any, choices: type, field: str, errors: dict, default: str) -
 
 
 @retry_transaction
-def create_return(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]],
+def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]],
                   note: str = "") -> SalesReturn:
     order = lock_for_return(order_id)  # serializes returns of one order: no double counting
     if not lines:
@@ -103,42 +99,32 @@ def create_return(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]],
         raise ValidationFailed(errors)
     sales_return = SalesReturn.objects.create(
         number=document_number("RT", timezone.localdate()), order=order, note=note,
-        requested_by=_user(actor))
+        requested_by=user_of(actor))
     for line in built:
         line.sales_return = sales_return
     ReturnLine.objects.bulk_create(built, batch_size=500)
-    _event(sales_return, "return.requested")
-    return sales_return
-
-
-def _locked_return(return_id: int) -> SalesReturn:
-    sales_return = SalesReturn.objects.select_for_update().filter(pk=return_id).first()
-    if sales_return is None:
-        raise NotFound(f"Return {return_id} does not exist.", code="return_not_found")
+    RETURN_LIFE.created(sales_return, actor=actor, event="requested", payload=_payload())
     return sales_return
 
 
 @retry_transaction
-def approve_return(*, actor: Any, return_id: int) -> SalesReturn:
-    sales_return = _locked_return(return_id)
-    check_transition(sales_return.status, ReturnStatus.APPROVED)
-    sales_return.status = ReturnStatus.APPROVED
-    sales_return.reviewed_by, sales_return.reviewed_at = _user(actor), timezone.now()
-    sales_return.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    _event(sales_return, "return.approved")
+def approve_return(*, actor: Actor, return_id: int) -> SalesReturn:
+    sales_return = RETURN_LIFE.lock(return_id)
+    RETURN_LIFE.transition(sales_return, ReturnStatus.APPROVED, actor=actor, event="approved",
+                           payload=_payload())
     return sales_return
 
 
 @retry_transaction
-def reject_return(*, actor: Any, return_id: int, reason: str) -> SalesReturn:
-    sales_return = _locked_return(return_id)
-    check_transition(sales_return.status, ReturnStatus.REJECTED)
+def reject_return(*, actor: Actor, return_id: int, reason: str) -> SalesReturn:
+    sales_return = RETURN_LIFE.lock(return_id)
+    RETURN_LIFE.check(sales_return.status, ReturnStatus.REJECTED)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": "A reason is required."})
-    sales_return.status, sales_return.status_reason = ReturnStatus.REJECTED, reason.strip()
-    sales_return.reviewed_by, sales_return.reviewed_at = _user(actor), timezone.now()
-    sales_return.save(update_fields=["status", "status_reason", "reviewed_by", "reviewed_at"])
-    _event(sales_return, "return.rejected")
+    sales_return.status_reason = reason.strip()
+    RETURN_LIFE.transition(sales_return, ReturnStatus.REJECTED, actor=actor, event="rejected",
+                           reason=sales_return.status_reason, fields=["status_reason"],
+                           payload=_payload())
     return sales_return
 
 
@@ -181,12 +167,12 @@ def _received_split(lines: list[ReturnLine], received: Sequence[dict[str, Any]] 
 
 
 @retry_transaction
-def receive_return(*, actor: Any, return_id: int, warehouse_id: int | None = None,
+def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = None,
                    lines: Sequence[dict[str, Any]] | None = None) -> SalesReturn:
     """Receive the goods of an approved return (into ``warehouse_id``, default: each line's
     shipping warehouse) and raise the credit note for the received value."""
-    sales_return = _locked_return(return_id)
-    check_transition(sales_return.status, ReturnStatus.RECEIVED)
+    sales_return = RETURN_LIFE.lock(return_id)
+    RETURN_LIFE.check(sales_return.status, ReturnStatus.RECEIVED)
     warehouse = None
     if warehouse_id:
         warehouse = Warehouse.objects.filter(pk=warehouse_id, active=True).first()
@@ -227,41 +213,41 @@ def receive_return(*, actor: Any, return_id: int, warehouse_id: int | None = Non
                 tax_amount=amounts.tax, total_amount=amounts.total))
     bulk_update(return_lines, ["received_good", "received_damaged", "net_amount", "tax_amount",
                                "total_amount"])
-    now = timezone.now()
     sales_return.credit_note = issue_credit_note(
         actor=actor, customer=order.customer, source_type="return", source_id=sales_return.pk,
         source_ref=sales_return.number, order_ref=order.number,
-        issue_date=timezone.localdate(now), lines=credit_lines)
-    sales_return.status, sales_return.warehouse = ReturnStatus.RECEIVED, warehouse
-    sales_return.received_by, sales_return.received_at = _user(actor), now
-    sales_return.save(update_fields=["status", "warehouse", "credit_note", "received_by",
-                                     "received_at"])
-    _event(sales_return, "return.received", return_lines)
+        issue_date=timezone.localdate(), lines=credit_lines)
+    sales_return.warehouse = warehouse
+    RETURN_LIFE.transition(sales_return, ReturnStatus.RECEIVED, actor=actor, event="received",
+                           fields=["warehouse", "credit_note"], payload=_payload(return_lines))
     return sales_return
 
 
-def _event(sales_return: SalesReturn, event_type: str,
-           lines: Sequence[ReturnLine] | None = None) -> None:
-    """The outbox event, with what its consumers (the report aggregates among them) need."""
+def _payload(lines: Sequence[ReturnLine] | None = None) -> Callable[[SalesReturn], dict]:
+    """The outbox event's payload, with what its consumers (the report aggregates among them)
+    need."""
+    return lambda sales_return: _event_payload(sales_return, lines)
+
+
+def _event_payload(sales_return: SalesReturn,
+                   lines: Sequence[ReturnLine] | None) -> dict[str, Any]:
     if lines is None:
         lines = list(sales_return.lines.select_related("order_line__product"))
     order = sales_return.order
-    record_event(event_type=event_type, aggregate_type="sales_return",
-                 aggregate_id=sales_return.pk,
-                 payload={"return_id": sales_return.pk, "number": sales_return.number,
-                          "order_id": sales_return.order_id, "status": sales_return.status,
-                          "customer_id": order.customer_id,
-                          "salesperson_id": order.created_by_id,
-                          "credit_note_id": sales_return.credit_note_id,
-                          "received_at": sales_return.received_at.isoformat()
-                          if sales_return.received_at else None,
-                          "lines": [{"order_line_id": line.order_line_id,
-                                     "product_id": line.order_line.product_id,
-                                     "warehouse_id": line.order_line.warehouse_id,
-                                     "sku": line.order_line.product.sku,
-                                     "quantity": line.quantity,
-                                     "received_good": line.received_good,
-                                     "received_damaged": line.received_damaged,
-                                     "net_amount": line.net_amount,
-                                     "total_amount": line.total_amount,
-                                     "reason": line.reason} for line in lines]})
+    return {"return_id": sales_return.pk, "number": sales_return.number,
+            "order_id": sales_return.order_id, "status": sales_return.status,
+            "customer_id": order.customer_id,
+            "salesperson_id": order.created_by_id,
+            "credit_note_id": sales_return.credit_note_id,
+            "received_at": sales_return.received_at.isoformat()
+            if sales_return.received_at else None,
+            "lines": [{"order_line_id": line.order_line_id,
+                       "product_id": line.order_line.product_id,
+                       "warehouse_id": line.order_line.warehouse_id,
+                       "sku": line.order_line.product.sku,
+                       "quantity": line.quantity,
+                       "received_good": line.received_good,
+                       "received_damaged": line.received_damaged,
+                       "net_amount": line.net_amount,
+                       "total_amount": line.total_amount,
+                       "reason": line.reason} for line in lines]}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from wms_sales.common import states
+from wms_sales.lifecycle.documents import Lifecycle, Stamp
 
 from .models import ReturnStatus as S
+from .models import SalesReturn
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED}),
@@ -13,6 +14,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset(),
 }
 
+RETURN_LIFE: Lifecycle[SalesReturn] = Lifecycle(
+    model=SalesReturn, document_type="sales_return", event_prefix="return", label="return",
+    noun="Return", not_found_code="return_not_found", transitions=TRANSITIONS,
+    stamps={S.APPROVED: Stamp(by="reviewed_by", at="reviewed_at"),
+            S.REJECTED: Stamp(by="reviewed_by", at="reviewed_at"),
+            S.RECEIVED: Stamp(by="received_by", at="received_at")})
+
 
 def check_transition(from_status: str, to_status: str) -> None:
-    states.check_transition(TRANSITIONS, from_status, to_status, "return")
+    RETURN_LIFE.check(from_status, to_status)

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from wms_sales.catalog.selectors import product_list
 from wms_sales.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from wms_sales.finance.models import CreditNoteStatus, InvoiceStatus
+from wms_sales.customers.models import CustomerStatus
+from wms_sales.finance.models import CreditNoteStatus, InvoiceStatus, PaymentState
 from wms_sales.inventory.selectors import warehouse_list
 from wms_sales.orders.models import OrderStatus
 from wms_sales.outbound.models import OutboundStatus
@@ -74,12 +75,14 @@ CODE_MESSAGES = {
     "order_not_editable": _("Only pending orders can be edited."),
     "exceeds_open_quantity": _("Shipping more than the order still has open; reload the page."),
     "exceeds_shipped_quantity": _("Returning more than was shipped; reload the page."),
+    "order_not_returnable": _("Only shipping or completed orders can have returns; reload the "
+                              "page."),
     "insufficient_reservation": _("Some lines are not reserved for the quantity to ship."),
 }
 # Every document status, for messages that name one (the same word means the same label).
 STATUS_LABELS = {str(value): label for choices in (
-    OrderStatus, OutboundStatus, ReturnStatus, InvoiceStatus, CreditNoteStatus)
-    for value, label in choices.choices} | {"returned": _("Returned")}
+    OrderStatus, OutboundStatus, ReturnStatus, InvoiceStatus, CreditNoteStatus, PaymentState,
+    CustomerStatus) for value, label in choices.choices}
 
 
 def permission(*perms: str) -> Callable[[View], View]:

@@ -17,8 +17,9 @@ from wms_sales.finance import selectors as finance_selectors
 from wms_sales.finance.models import CreditNote, Invoice, InvoiceStatus, Payment
 from wms_sales.inventory.models import StockLevel, Warehouse
 from wms_sales.inventory.selectors import default_warehouse, stock_levels, warehouse_list
+from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.orders import selectors as order_selectors
-from wms_sales.orders.models import OPEN_STATUSES, OrderStatus, OrderTransition, SalesOrder
+from wms_sales.orders.models import OPEN_STATUSES, OrderStatus, SalesOrder
 from wms_sales.orders.services import RETURNABLE_STATUSES
 from wms_sales.outbound.models import Outbound
 from wms_sales.outbound.selectors import outbound_list, ship_queue
@@ -59,7 +60,7 @@ def dashboard(*, low_stock_at: Decimal = LOW_STOCK_AT, limit: int = 10) -> Dashb
 @dataclass(frozen=True)
 class OrderPage:
     order: SalesOrder  # from order_detail: ``line_list`` with ``reserved_quantity``
-    history: list[OrderTransition]
+    history: list[DocumentTransition]
     outbounds: list[Outbound]
     invoices: list[Invoice]  # raised by the order's posted outbounds
     returns: list[SalesReturn]

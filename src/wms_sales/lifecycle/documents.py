@@ -1,0 +1,109 @@
+"""One life for every document (issue #11). A document app describes its life once, as a
+``Lifecycle``; its services then, inside their own transaction,
+
+1. ``lock`` the document row (``SELECT … FOR UPDATE`` of that row alone: no join, since
+   MariaDB has no ``FOR UPDATE OF`` and a join would lock the joined rows too) — the first
+   lock of the documented lock order (docs/architecture.md);
+2. ``transition`` it: check the transition table (409 ``invalid_transition``), set the
+   status, stamp actor and time on the document where it has such fields, save, and write one
+   ``DocumentTransition`` row and the outbox event.
+
+Documents without a status column of their own (payments: their allocation state is derived)
+call ``record`` with both states."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Set
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from django.db import models
+from django.utils import timezone
+
+from wms_sales.common import states
+from wms_sales.common.actors import Actor, user_of
+from wms_sales.common.errors import NotFound
+from wms_sales.events.services import record_event
+
+from .models import DocumentTransition
+
+D = TypeVar("D", bound=models.Model)
+Payload = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The document's own fields that name who made a transition and when."""
+
+    by: str | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle(Generic[D]):
+    model: type[D]
+    document_type: str  # the history rows' type and the events' aggregate type
+    event_prefix: str  # "order" → "order.approved"
+    label: str  # in messages: "This sales order is 'pending' and cannot become …"
+    noun: str  # in a 404: "Order 7 does not exist."
+    not_found_code: str
+    transitions: Mapping[str, Set[str]]
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)  # by target status
+
+    def lock(self, document_id: int) -> D:
+        document = self.model._default_manager.select_for_update().filter(
+            pk=document_id).first()
+        if document is None:
+            raise NotFound(f"{self.noun} {document_id} does not exist.",
+                           code=self.not_found_code)
+        return document
+
+    def check(self, from_status: str, to_status: str) -> None:
+        states.check_transition(self.transitions, from_status, to_status, self.label)
+
+    def transition(self, document: D, to_status: str, *, actor: Actor, event: str,
+                   reason: str = "", fields: Iterable[str] = (),
+                   payload: Payload | None = None) -> DocumentTransition:
+        """Move a locked ``document`` to ``to_status`` and save it with ``fields`` (other
+        columns the caller changed); then its history row and its event."""
+        from_status = document.status  # type: ignore[attr-defined]
+        self.check(from_status, to_status)
+        now = timezone.now()
+        document.status = to_status  # type: ignore[attr-defined]
+        changed = ["status", *fields]
+        stamp = self.stamps.get(to_status)
+        if stamp is not None and stamp.by:
+            setattr(document, stamp.by, user_of(actor))
+            changed.append(stamp.by)
+        if stamp is not None and stamp.at:
+            setattr(document, stamp.at, now)
+            changed.append(stamp.at)
+        if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+            changed.append("updated_at")
+        document.save(update_fields=list(dict.fromkeys(changed)))
+        return self.record(document, from_status=from_status, to_status=to_status, actor=actor,
+                           event=event, reason=reason, payload=payload, at=now)
+
+    def created(self, document: D, *, actor: Actor, payload: Payload | None = None,
+                event: str = "created", status: str | None = None,
+                reason: str = "") -> DocumentTransition:
+        """The first history row of a new document: ∅ → its initial status."""
+        return self.record(document, from_status="",
+                           to_status=status or document.status,  # type: ignore[attr-defined]
+                           actor=actor, event=event, reason=reason, payload=payload)
+
+    def record(self, document: D, *, from_status: str, to_status: str, actor: Actor,
+               event: str, reason: str = "", payload: Payload | None = None,
+               at: datetime | None = None) -> DocumentTransition:
+        """The history row and (with a ``payload``) the outbox event of a change the caller
+        has made and checked, in the caller's transaction."""
+        entry = DocumentTransition.objects.create(
+            document_type=self.document_type, document_id=document.pk, event=event,
+            from_status=from_status, to_status=to_status, actor=user_of(actor),
+            reason=(reason or "")[:500], at=at or timezone.now())
+        if payload is not None:
+            record_event(event_type=f"{self.event_prefix}.{event}",
+                         aggregate_type=self.document_type, aggregate_id=document.pk,
+                         payload=payload(document))
+        return entry
