@@ -115,6 +115,7 @@ def _customer_page(request: HttpRequest, customer: Customer, *,
             customer.pk, invoices=user.has_perm("finance.view_invoice"),
             credit_notes=user.has_perm("finance.view_creditnote"),
             orders=user.has_perm("orders.view_salesorder")),
+        "history": list(customer_selectors.customer_history(customer.pk)),
     })
 
 

@@ -124,7 +124,8 @@ def _payment_page(request: HttpRequest, pk: int, allocations: LineForms | None =
     return render(request, "web/finance/payment.html", {
         "payment": payment, "allocated": allocated, "unallocated": unallocated,
         "can_allocate": can_allocate, "form": form,
-        "lines": allocations if unallocated > 0 else None, "chosen": True})
+        "lines": allocations if unallocated > 0 else None, "chosen": True,
+        "history": list(finance_selectors.payment_history(pk))})
 
 
 @permission("finance.view_payment")
@@ -193,6 +194,7 @@ def _credit_note_page(request: HttpRequest, pk: int, **bound: forms.Form) -> Htt
         if usable else None,
         "refund_form": (bound.get("refund") or RefundForm(
             prefix="refund", initial={"amount": note.remaining_amount})) if usable else None,
+        "history": list(finance_selectors.credit_note_history(pk)),
     })
 
 

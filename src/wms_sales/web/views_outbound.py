@@ -114,7 +114,7 @@ def _outbound_page(request: HttpRequest, pk: int, **bound: forms.Form) -> HttpRe
     return render(request, "web/outbound/detail.html", {
         "outbound": outbound, "order": outbound.order, "lines": list(outbound.lines.all()),
         "can_post": draft and request.user.has_perm("outbound.post_outbound"),
-        "cancel_form": cancel_form})
+        "cancel_form": cancel_form, "history": list(outbound_selectors.outbound_history(pk))})
 
 
 @permission(VIEW)

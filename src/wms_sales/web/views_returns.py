@@ -105,6 +105,7 @@ def _return_page(request: HttpRequest, pk: int, *, receive_lines: LineForms | No
         if receiving else None,
         "receive_lines": (receive_lines or _receive_lines(sales_return, None))
         if receiving else None,
+        "history": list(return_selectors.return_history(pk)),
     })
 
 
