@@ -31,7 +31,7 @@ def require_credit_permission(actor: Actor, *, credit_limit: Any = None,
                               limit_changed: bool = False) -> None:
     """Credit decisions belong to finance: setting or changing a credit limit, and blocking or
     un-blocking a customer, need ``change_credit_limit`` whoever creates or edits the customer,
-    through the API, a web form or an import. ``actor=None`` is the system (CLI, demo data)."""
+    through the API, a web form or an import. The system (CLI, demo data) may."""
     if is_system(actor):
         return
     blocked = CustomerStatus.BLOCKED

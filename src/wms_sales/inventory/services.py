@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wms_sales.catalog.models import MAX_QUANTITY, Product
-from wms_sales.common.actors import Actor, user_of
+from wms_sales.common.actors import Actor, SystemActor, user_of
 from wms_sales.common.db import bulk_insert, bulk_update
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
@@ -291,6 +291,7 @@ def apply_warehouse_stock_event(*, event_type: str, message_id: str, sku: str,
         return None
     reason = MoveReason.RECEIPT if event_type == "inventory.received" else MoveReason.ADJUSTMENT
     text = f"{event_type} {reference}" + (f": {note}" if note else "")
-    return post_move(level=level, quantity=change, reason=reason, actor=None,
-                     source_type="message", source_ref=message_id[:40],
+    return post_move(level=level, quantity=change, reason=reason,
+                     actor=SystemActor("consumer"), source_type="message",
+                     source_ref=message_id[:40],
                      note=f"{text} (message {message_id})"[:300])

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from wms_sales.common.actors import Actor, SystemActor
 from wms_sales.common.errors import DomainError
 from wms_sales.onboarding.files import FileProblem, file_format
 from wms_sales.onboarding.kinds import KINDS, Progress
@@ -65,9 +66,9 @@ class Command(BaseCommand):
                               % {"count": report.imported, "kind": report.kind, "path": path})
 
     @staticmethod
-    def _actor(username: str | None) -> Any:
+    def _actor(username: str | None) -> Actor:
         if not username:
-            return None
+            return SystemActor("import")
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(_("No user named %(name)s.") % {"name": username},
