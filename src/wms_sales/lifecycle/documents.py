@@ -64,12 +64,14 @@ class Lifecycle(Generic[D]):
 
     def transition(self, document: D, to_status: str, *, actor: Actor, event: str,
                    reason: str = "", fields: Iterable[str] = (),
-                   payload: Payload | None = None) -> DocumentTransition:
+                   payload: Payload | None = None,
+                   at: datetime | None = None) -> DocumentTransition:
         """Move a locked ``document`` to ``to_status`` and save it with ``fields`` (other
-        columns the caller changed); then its history row and its event."""
+        columns the caller changed); then its history row and its event. ``at``: the time
+        to stamp, when the caller has already dated something by it."""
         from_status = document.status  # type: ignore[attr-defined]
         self.check(from_status, to_status)
-        now = timezone.now()
+        now = at or timezone.now()
         document.status = to_status  # type: ignore[attr-defined]
         changed = ["status", *fields]
         stamp = self.stamps.get(to_status)

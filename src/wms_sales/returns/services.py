@@ -213,13 +213,15 @@ def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = N
                 tax_amount=amounts.tax, total_amount=amounts.total))
     bulk_update(return_lines, ["received_good", "received_damaged", "net_amount", "tax_amount",
                                "total_amount"])
+    now = timezone.now()  # the credit note is dated on the receiving day
     sales_return.credit_note = issue_credit_note(
         actor=actor, customer=order.customer, source_type="return", source_id=sales_return.pk,
         source_ref=sales_return.number, order_ref=order.number,
-        issue_date=timezone.localdate(), lines=credit_lines)
+        issue_date=timezone.localdate(now), lines=credit_lines)
     sales_return.warehouse = warehouse
     RETURN_LIFE.transition(sales_return, ReturnStatus.RECEIVED, actor=actor, event="received",
-                           fields=["warehouse", "credit_note"], payload=_payload(return_lines))
+                           fields=["warehouse", "credit_note"], payload=_payload(return_lines),
+                           at=now)
     return sales_return
 
 
