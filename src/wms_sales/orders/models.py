@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.constraints import HALF_QUANTUM, at_least, equals
+from wms_sales.common.models import DecimalSize
 from wms_sales.customers.models import MONEY, Customer
 from wms_sales.inventory.models import Warehouse
 
-PRICE = {"max_digits": 18, "decimal_places": 4}
-PERCENT = {"max_digits": 7, "decimal_places": 4}
+PRICE: DecimalSize = {"max_digits": 18, "decimal_places": 4}
+PERCENT: DecimalSize = {"max_digits": 7, "decimal_places": 4}
 
 
 class OrderStatus(models.TextChoices):
