@@ -14,10 +14,11 @@ HALF_CENT = Decimal("0.005")  # money: 2 places
 HALF_QUANTUM = Decimal("0.00005")  # quantities: 4 places
 
 
-def equals(left: Expression, right: Expression, tolerance: Decimal = HALF_CENT) -> LessThan:
+def equals(left: Expression, right: Expression,
+           tolerance: Decimal = HALF_CENT) -> LessThan[Decimal]:
     return LessThan(Abs(left - right), Value(tolerance))
 
 
 def at_least(left: Expression, right: Expression,
-             tolerance: Decimal = HALF_CENT) -> GreaterThan:
+             tolerance: Decimal = HALF_CENT) -> GreaterThan[Decimal]:
     return GreaterThan(left - right, Value(-tolerance))
