@@ -10,7 +10,6 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Field, Model
-from django.db.models.options import Options
 
 from .errors import Busy
 
@@ -67,7 +66,8 @@ def retry_transaction(func: Callable[P, T]) -> Callable[P, T]:
 BULK_ROWS = 1000
 
 
-def _db_type(field: Field[Any, Any]) -> str:
+def column_type(field: Field[Any, Any]) -> str:
+    """The SQL type of a field's column."""
     sql_type = field.db_type(connection)
     if sql_type is None:  # only fields without a column of their own (none are written here)
         raise TypeError(f"{field} has no column type")
@@ -77,14 +77,15 @@ def _db_type(field: Field[Any, Any]) -> str:
 def _array_type(field: Field[Any, Any]) -> str:
     # Field.rel_db_type exists on every Django field; django-stubs declares it on a mixin only.
     sql_type = (field.rel_db_type(connection)  # type: ignore[attr-defined]
-                if field.primary_key else _db_type(field))
+                if field.primary_key else column_type(field))
     return f"{sql_type}[]"
 
 
-def _column_field(meta: Options[Any], name: str) -> Field[Any, Any]:
-    field = meta.get_field(name)
+def column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """``model``'s field ``name``, which must have a column of its own."""
+    field = model._meta.get_field(name)
     if not isinstance(field, Field):  # a reverse relation or generic foreign key: no column
-        raise TypeError(f"{meta.label}.{name} is not a column")
+        raise TypeError(f"{model._meta.label}.{name} is not a column")
     return field
 
 
@@ -101,7 +102,7 @@ def bulk_update(objects: Iterable[Model], fields: Sequence[str]) -> None:
         return
     meta = type(objects[0])._meta
     pk = meta.pk
-    columns = [_column_field(meta, name) for name in fields]
+    columns = [column_field(type(objects[0]), name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     if connection.vendor == "postgresql":
@@ -175,4 +176,4 @@ def bulk_insert(objects: Sequence[Model]) -> None:
     rows = [[field.get_db_prep_save(field.pre_save(obj, add=True), connection)
              for field in fields] for obj in objects]
     insert_rows(meta.db_table, [field.column for field in fields], rows,
-                types=[_db_type(field) for field in fields])
+                types=[column_type(field) for field in fields])
