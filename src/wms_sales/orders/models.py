@@ -70,6 +70,9 @@ class SalesOrder(models.Model):
     status_reason = models.CharField(_("reason"), max_length=500, blank=True,
                                      help_text=_("why it was rejected, cancelled or closed"))
 
+    # Not columns: set by orders.selectors.order_detail on the order it returns.
+    line_list: list[SalesOrderLine]
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("sales order")
@@ -119,6 +122,9 @@ class SalesOrderLine(models.Model):
     shipped_quantity = models.DecimalField(_("shipped"), **QUANTITY, default=Decimal(0))
     returned_quantity = models.DecimalField(_("returned"), **QUANTITY, default=Decimal(0))
     closed_quantity = models.DecimalField(_("closed short"), **QUANTITY, default=Decimal(0))
+
+    # Not a column: set by orders.selectors.order_detail (the quantity still reserved).
+    reserved_quantity: Decimal
 
     class Meta:
         ordering = ["order_id", "line_no"]
