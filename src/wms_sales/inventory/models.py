@@ -47,9 +47,6 @@ class StockLevel(models.Model):
     reserved = models.DecimalField(_("reserved"), **QUANTITY, default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Not a column: on_hand - reserved, annotated by inventory.selectors.stock_levels.
-    available_qty: Decimal
-
     class Meta:
         ordering = ["product_id", "warehouse_id"]
         verbose_name = _("stock level")

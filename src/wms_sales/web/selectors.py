@@ -42,9 +42,8 @@ class Dashboard:
 
 
 def dashboard(*, low_stock_at: Decimal = LOW_STOCK_AT, limit: int = 10) -> Dashboard:
-    # available_qty is annotated by stock_levels, which the plugin cannot see through
-    low = stock_levels().filter(available_qty__lte=low_stock_at,  # type: ignore[misc]
-                                product__active=True, warehouse__active=True)
+    low = stock_levels().filter(available_qty__lte=low_stock_at, product__active=True,
+                                warehouse__active=True)
     return Dashboard(
         active_customers=customer_list(status=CustomerStatus.ACTIVE).count(),
         active_products=product_list(active=True).count(),
