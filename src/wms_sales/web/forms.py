@@ -27,11 +27,26 @@ class WebForm(forms.Form):
     template_name = "web/forms/form.html"
 
 
+class LineForm(forms.Form):
+    """The form of one line of a document (see helpers.LineForms)."""
+
+    def sends(self) -> bool:
+        """Has the row anything for the service (e.g. a quantity above 0)?"""
+        raise NotImplementedError
+
+    def payload(self) -> dict[str, Any]:
+        """The row as the service's line arguments."""
+        raise NotImplementedError
+
+
 def model_fields_form(model: type[models.Model], fields: tuple[str, ...]) -> type[WebForm]:
     """A plain form with the model's form fields (labels, choices, lengths, help texts).
 
     Not a ModelForm on purpose: model validation and uniqueness are the service's job, so a
-    form never half-validates what the service answers with a field error anyway."""
+    form never half-validates what the service answers with a field error anyway.
+
+    mypy cannot check a base class made at run time: the classes built on one carry
+    ``# type: ignore[misc]``."""
     return type(f"{model.__name__}FieldsForm", (WebForm,), fields_for_model(model, fields=fields))
 
 
@@ -145,18 +160,6 @@ class StocktakeForm(StockLineForm):
 
 
 # --- list filters ------------------------------------------------------------------------
-
-class LineForm(forms.Form):
-    """The form of one line of a document (see helpers.LineForms)."""
-
-    def sends(self) -> bool:
-        """Has the row anything for the service (e.g. a quantity above 0)?"""
-        raise NotImplementedError
-
-    def payload(self) -> dict[str, Any]:
-        """The row as the service's line arguments."""
-        raise NotImplementedError
-
 
 class FilterForm(forms.Form):
     """Query-string filters; ``filters()`` gives the selector's keyword arguments."""
