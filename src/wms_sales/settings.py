@@ -33,8 +33,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# Type annotations such as ModelAdmin[Product] must also work at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -167,7 +171,7 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict:
+def database_config() -> dj_database_url.DBConfig:
     url = os.environ.get("WMS_DATABASE_URL")
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ TOKEN_PREFIX = "wms_"
 
 @transaction.atomic
 def create_user(*, username: str, role: str, password: str | None = None,
-                email: str = "") -> AbstractBaseUser:
+                email: str = "") -> User:
     if role not in ROLES:
         raise ValidationFailed(
             {"role": f"Unknown role {role!r}; choose one of {', '.join(ROLES)}."})
@@ -38,7 +38,7 @@ def create_user(*, username: str, role: str, password: str | None = None,
 
 
 @transaction.atomic
-def issue_token(*, user: AbstractBaseUser, name: str = "") -> str:
+def issue_token(*, user: User, name: str = "") -> str:
     """Create an API token and return its raw value (the only time it is visible)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
@@ -53,7 +53,7 @@ def revoke_token(*, raw: str) -> None:
         raise NotFound("No active token matches.", code="token_not_found")
 
 
-def user_for_token(raw: str) -> AbstractBaseUser | None:
+def user_for_token(raw: str) -> User | None:
     token = (ApiToken.objects.select_related("user")
              .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
              .first())

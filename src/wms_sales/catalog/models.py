@@ -7,8 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wms_sales.common.models import DecimalSize
+
 # Quantities are stored with 4 places; a product's precision says how many it may use.
-QUANTITY = {"max_digits": 18, "decimal_places": 4}
+QUANTITY: DecimalSize = {"max_digits": 18, "decimal_places": 4}
 MAX_QUANTITY_PRECISION = 4
 # The largest quantity a QUANTITY column holds (14 integer digits).
 MAX_QUANTITY = Decimal(10) ** (QUANTITY["max_digits"] - QUANTITY["decimal_places"])

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Expression, Value
+from django.db.models import Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Abs
 from django.db.models.lookups import GreaterThan, LessThan
 
@@ -14,10 +15,11 @@ HALF_CENT = Decimal("0.005")  # money: 2 places
 HALF_QUANTUM = Decimal("0.00005")  # quantities: 4 places
 
 
-def equals(left: Expression, right: Expression, tolerance: Decimal = HALF_CENT) -> LessThan:
+def equals(left: Combinable, right: Combinable,
+           tolerance: Decimal = HALF_CENT) -> LessThan[Decimal]:
     return LessThan(Abs(left - right), Value(tolerance))
 
 
-def at_least(left: Expression, right: Expression,
-             tolerance: Decimal = HALF_CENT) -> GreaterThan:
+def at_least(left: Combinable, right: Combinable,
+             tolerance: Decimal = HALF_CENT) -> GreaterThan[Decimal]:
     return GreaterThan(left - right, Value(-tolerance))

@@ -6,7 +6,7 @@ import functools
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Field, Model
@@ -14,6 +14,7 @@ from django.db.models import Field, Model
 from .errors import Busy
 
 T = TypeVar("T")
+P = ParamSpec("P")
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = 0.01  # seconds; doubled per attempt, jittered
 BACKOFF_CAP = 0.3
@@ -34,7 +35,7 @@ def is_retryable(exc: BaseException) -> bool:
     return "database is locked" in str(cause)
 
 
-def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
+def retry_transaction(func: Callable[P, T]) -> Callable[P, T]:
     """Run ``func`` in its own transaction, again (bounded) after a deadlock or serialization
     failure, after a jittered exponential backoff; when every attempt failed that way the
     caller gets ``Busy`` (503), never the database error. Inside an outer transaction it runs
@@ -42,7 +43,7 @@ def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
     behind even when the caller goes on."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs) -> T:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint: a failure undoes this call's writes only
                 return func(*args, **kwargs)
@@ -65,8 +66,27 @@ def retry_transaction(func: Callable[..., T]) -> Callable[..., T]:
 BULK_ROWS = 1000
 
 
-def _array_type(field: Field) -> str:
-    return f"{field.rel_db_type(connection) if field.primary_key else field.db_type(connection)}[]"
+def column_type(field: Field[Any, Any]) -> str:
+    """The SQL type of a field's column."""
+    sql_type = field.db_type(connection)
+    if sql_type is None:  # only fields without a column of their own (none are written here)
+        raise TypeError(f"{field} has no column type")
+    return sql_type
+
+
+def _array_type(field: Field[Any, Any]) -> str:
+    # Field.rel_db_type exists on every Django field; django-stubs declares it on a mixin only.
+    sql_type = (field.rel_db_type(connection)  # type: ignore[attr-defined]
+                if field.primary_key else column_type(field))
+    return f"{sql_type}[]"
+
+
+def column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """``model``'s field ``name``, which must have a column of its own."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):  # a reverse relation or generic foreign key: no column
+        raise TypeError(f"{model._meta.label}.{name} is not a column")
+    return field
 
 
 def bulk_update(objects: Iterable[Model], fields: Sequence[str]) -> None:
@@ -82,7 +102,7 @@ def bulk_update(objects: Iterable[Model], fields: Sequence[str]) -> None:
         return
     meta = type(objects[0])._meta
     pk = meta.pk
-    columns = [meta.get_field(name) for name in fields]
+    columns = [column_field(type(objects[0]), name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     if connection.vendor == "postgresql":
@@ -156,4 +176,4 @@ def bulk_insert(objects: Sequence[Model]) -> None:
     rows = [[field.get_db_prep_save(field.pre_save(obj, add=True), connection)
              for field in fields] for obj in objects]
     insert_rows(meta.db_table, [field.column for field in fields], rows,
-                types=[field.db_type(connection) for field in fields])
+                types=[column_type(field) for field in fields])

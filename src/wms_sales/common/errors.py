@@ -4,6 +4,7 @@ a human message and details. The API renders them as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -31,7 +32,8 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"
 
-    def __init__(self, fields: dict[str, list[str] | str], message: str | None = None) -> None:
+    def __init__(self, fields: Mapping[str, list[str] | str],
+                 message: str | None = None) -> None:
         normalized = {name: [msgs] if isinstance(msgs, str) else list(msgs)
                       for name, msgs in fields.items()}
         if message is None:

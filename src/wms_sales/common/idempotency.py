@@ -15,8 +15,9 @@ import json
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -61,12 +62,14 @@ def _remember(request: HttpRequest, key: str, stored: IdempotencyKey) -> None:
     transaction.on_commit(put)  # only what committed may be replayed
 
 
-def idempotent(response_schema: type[Schema]) -> Callable:
+def idempotent(
+        response_schema: type[Schema],
+) -> Callable[[Callable[..., Any]], Callable[..., HttpResponse]]:
     """Wrap a ninja view returning ``Status(code, obj)``; ``obj`` is rendered with
     ``response_schema`` once, and that JSON is both sent and stored, so a retry gets
     exactly what the first caller saw."""
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             key = request.headers.get(HEADER, "").strip()
@@ -124,16 +127,21 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+def _account(request: HttpRequest) -> User:
+    # The routers' auth ran before any idempotent view: the user is a signed-in account.
+    return cast(User, request.user)
+
+
 def _claim(request: HttpRequest, key: str) -> IdempotencyKey | HttpResponse:
     """Claim ``key`` for this request, or return the response stored for it."""
     fingerprint = _fingerprint(request)
     try:
         with transaction.atomic():
             return IdempotencyKey.objects.create(
-                user=request.user, key=key, endpoint=f"{request.method} {request.path}"[:200],
+                user=_account(request), key=key, endpoint=f"{request.method} {request.path}"[:200],
                 request_hash=fingerprint, status_code=0, response_body=None)
     except IntegrityError:
-        stored = IdempotencyKey.objects.get(user=request.user, key=key)
+        stored = IdempotencyKey.objects.get(user=_account(request), key=key)
     if stored.request_hash != fingerprint:
         raise Conflict("This Idempotency-Key was already used for a different request.",
                        code="idempotency_key_reused",

@@ -1,7 +1,17 @@
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
+
+
+class DecimalSize(TypedDict):
+    """``max_digits``/``decimal_places`` shared by the decimal columns of one kind, typed so
+    that ``DecimalField(**QUANTITY)`` type-checks."""
+
+    max_digits: int
+    decimal_places: int
 
 
 class NumberSeries(models.Model):

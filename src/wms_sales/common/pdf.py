@@ -14,4 +14,5 @@ def html_to_pdf(html: str) -> bytes:
             "PDF rendering needs the Pango library (Debian: apt-get install "
             "libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk); the printable page works "
             "without it.", code="pdf_unavailable", status=503) from exc
-    return weasyprint.HTML(string=html).write_pdf()
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()  # WeasyPrint ships no types
+    return pdf

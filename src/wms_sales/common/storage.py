@@ -22,7 +22,7 @@ class ScaledDecimalAttribute(DeferredAttribute):
     like the same record read later. Only pads: a value with more places than the column is
     left for validation to refuse (never silently rounded)."""
 
-    def __init__(self, field: models.DecimalField) -> None:
+    def __init__(self, field: models.DecimalField[Any, Any]) -> None:
         super().__init__(field)
         self.places = field.decimal_places
         self.quantum = Decimal(1).scaleb(-field.decimal_places)
@@ -30,8 +30,9 @@ class ScaledDecimalAttribute(DeferredAttribute):
     def __set__(self, instance: models.Model, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
             value = Decimal(value)
+        # A finite Decimal's exponent is an int (the letters are for NaN and infinity).
         if isinstance(value, Decimal) and value.is_finite() \
-                and value.as_tuple().exponent > -self.places:
+                and int(value.as_tuple().exponent) > -self.places:
             # more digits than any column: left as it is, for the database to refuse
             with suppress(InvalidOperation):
                 value = value.quantize(self.quantum)

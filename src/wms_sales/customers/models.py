@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+from wms_sales.common.models import DecimalSize
+
+MONEY: DecimalSize = {"max_digits": 18, "decimal_places": 2}
 # Ten years: longer terms make due dates that no report or posting can use.
 MAX_PAYMENT_TERMS_DAYS = 3650
 

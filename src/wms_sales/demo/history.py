@@ -32,6 +32,7 @@ from wms_sales.accounts.roles import REVIEWER, SALES
 from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
 from wms_sales.common import numbering
+from wms_sales.common.db import column_field
 from wms_sales.common.money import line_amounts
 from wms_sales.customers.models import Customer, CustomerAddress
 from wms_sales.finance.models import (
@@ -82,7 +83,7 @@ class Writer:
 
     def new_id(self, model: type[models.Model]) -> int:
         if model not in self.next_ids:
-            self.next_ids[model] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+            self.next_ids[model] = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.next_ids[model] += 1
         return self.next_ids[model] - 1
 
@@ -112,7 +113,7 @@ class Writer:
 
 
 def _insert(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [column_field(model, name) for name in names]
     columns = [f.column for f in fields]
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -370,7 +371,7 @@ class History:
         return "full" if returned >= sum(line.shipped for line in lines) else "partial"
 
     def _fulfil(self, order_id, number, customer, seller, warehouse, lines, priced,
-                approved_at, history, cancel: bool) -> str:
+                approved_at, history, cancel: bool) -> OrderStatus:
         """Approval onwards: shipments (some partial, some closed short), returns."""
         rng = self.rng
         if cancel:
@@ -380,8 +381,10 @@ class History:
         status = OrderStatus.APPROVED
         first = approved_at + _hours(rng, 2, 60)
         partial = rng.random() < 0.15
-        shipments = [(first, {line.id: (line.quantity * Decimal("0.6")).to_integral_value()
-                              if partial else line.quantity for line in lines})]
+        # (when, what): quantities per line id, "rest", or None (the rest closed short)
+        shipments: list[tuple[datetime, dict[int, Decimal] | str | None]] = [
+            (first, {line.id: (line.quantity * Decimal("0.6")).to_integral_value()
+                     if partial else line.quantity for line in lines})]
         if partial:
             close_short = rng.random() < 0.1
             second = first + _hours(rng, 40, 150)

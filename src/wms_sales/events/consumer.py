@@ -94,6 +94,12 @@ class Consumer:
                 log.debug("closing a broken broker connection", exc_info=True)
             self.connection = None
 
+    def _pause(self, seconds: float) -> None:
+        # Through the connection, which keeps answering the broker's heartbeats meanwhile.
+        if self.connection is None:
+            raise RuntimeError("messages are handled inside run(), on an open connection")
+        self.connection.sleep(seconds)
+
     # --- one message -----------------------------------------------------------------------
 
     def apply(self, exchange: str, properties: Any, body: bytes) -> Outcome:
@@ -113,7 +119,9 @@ class Consumer:
             raise PermanentFailure(f"message_id {properties.message_id!r} differs from the "
                                    f"envelope id {envelope.get('id')!r}")
         setting = self.exchanges().get(exchange)
-        handlers = consumers.handlers_for(setting, envelope.get("type")) if setting else []
+        event_type = envelope.get("type")
+        handlers = (consumers.handlers_for(setting, event_type)
+                    if setting and isinstance(event_type, str) else [])
         if not handlers:
             raise PermanentFailure(f"no handler for type {envelope.get('type')!r} "
                                    f"on exchange {exchange!r}")
@@ -144,7 +152,7 @@ class Consumer:
         except (OperationalError, InterfaceError) as exc:
             log.warning("database unavailable (%s); the message waits", exc)
             close_old_connections()
-            self.connection.sleep(self.retry_delay * 4)
+            self._pause(self.retry_delay * 4)
             channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
             return
         except Exception as exc:
@@ -157,7 +165,7 @@ class Consumer:
                                 {REASON_HEADER: reason[:1000], ATTEMPTS_HEADER: attempts})
                 self.counts.dead_lettered += 1
             else:
-                self.connection.sleep(self.retry_delay * attempts)
+                self._pause(self.retry_delay * attempts)
                 self._republish(channel, self.queue, method, properties, body,
                                 {ATTEMPTS_HEADER: attempts})
                 self.counts.retried += 1

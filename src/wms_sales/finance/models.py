@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from wms_sales.catalog.models import QUANTITY
 from wms_sales.common.constraints import at_least, equals
+from wms_sales.common.models import DecimalSize
 from wms_sales.customers.models import MONEY, Customer, PaymentMethod
 
-PRICE = {"max_digits": 18, "decimal_places": 4}
-PERCENT = {"max_digits": 7, "decimal_places": 4}
+PRICE: DecimalSize = {"max_digits": 18, "decimal_places": 4}
+PERCENT: DecimalSize = {"max_digits": 7, "decimal_places": 4}
 
 
 class InvoiceStatus(models.TextChoices):

@@ -90,7 +90,7 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
     returns the amount allocated."""
     if not allocations:
         return Decimal(0)  # unallocated money on account, or a refund paid out
-    wanted: dict[int, Decimal] = {}
+    wanted: dict[object, Decimal] = {}  # by invoice id as sent: ids that are no int fail below
     errors: dict[str, list[str]] = {}
     for index, allocation in enumerate(allocations):
         amount = cents_or_none(allocation.get("amount", 0))
@@ -100,7 +100,7 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
             amount = Decimal(0)
         wanted[allocation.get("invoice_id")] = wanted.get(allocation.get("invoice_id"),
                                                           Decimal(0)) + amount
-    invoices = {inv.pk: inv for inv in Invoice.objects.select_for_update()
+    invoices: dict[object, Invoice] = {inv.pk: inv for inv in Invoice.objects.select_for_update()
                 .filter(pk__in=[k for k in wanted if isinstance(k, int)]).order_by("pk")}
     for index, allocation in enumerate(allocations):
         invoice = invoices.get(allocation.get("invoice_id"))

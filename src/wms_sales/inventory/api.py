@@ -1,15 +1,18 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from wms_sales.catalog.models import Product
 from wms_sales.common.api import require_perm
 from wms_sales.common.schemas import Schema
 
 from . import selectors, services
-from .models import MoveReason
+from .models import MoveReason, StockLevel, StockMove, Warehouse
 
 warehouses_router = Router(tags=["warehouses"])
 stock_router = Router(tags=["stock"])
@@ -35,6 +38,13 @@ class WarehouseOut(WarehouseIn):
     id: int
 
 
+class AtProductAndWarehouse(Protocol):
+    """A row about one product in one warehouse (a stock level, an order line …)."""
+
+    product: Product
+    warehouse: Warehouse
+
+
 class ProductInWarehouseOut(Schema):
     """Which product in which warehouse, for anything with ``product`` and ``warehouse``."""
 
@@ -45,15 +55,15 @@ class ProductInWarehouseOut(Schema):
     warehouse_code: str
 
     @staticmethod
-    def resolve_sku(obj) -> str:
+    def resolve_sku(obj: AtProductAndWarehouse) -> str:
         return obj.product.sku
 
     @staticmethod
-    def resolve_product_name(obj) -> str:
+    def resolve_product_name(obj: AtProductAndWarehouse) -> str:
         return obj.product.name
 
     @staticmethod
-    def resolve_warehouse_code(obj) -> str:
+    def resolve_warehouse_code(obj: AtProductAndWarehouse) -> str:
         return obj.warehouse.code
 
 
@@ -81,15 +91,15 @@ class StockMoveOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_sku(obj) -> str:
+    def resolve_sku(obj: StockMove) -> str:
         return obj.product.sku
 
     @staticmethod
-    def resolve_warehouse_code(obj) -> str:
+    def resolve_warehouse_code(obj: StockMove) -> str:
         return obj.warehouse.code
 
     @staticmethod
-    def resolve_actor(obj) -> str | None:
+    def resolve_actor(obj: StockMove) -> str | None:
         return obj.actor.username if obj.actor else None
 
 
@@ -112,25 +122,25 @@ class StockCountIn(Schema):
 @warehouses_router.get("", response=list[WarehouseOut])
 @require_perm("inventory.view_warehouse")
 @paginate
-def list_warehouses(request: HttpRequest, active: bool | None = None):
+def list_warehouses(request: HttpRequest, active: bool | None = None) -> QuerySet[Warehouse]:
     return selectors.warehouse_list(active=active)
 
 
 @warehouses_router.post("", response={201: WarehouseOut})
 @require_perm("inventory.add_warehouse")
-def create_warehouse(request: HttpRequest, payload: WarehouseIn):
+def create_warehouse(request: HttpRequest, payload: WarehouseIn) -> Status[Warehouse]:
     return Status(201, services.create_warehouse(actor=request.user, **payload.dict()))
 
 
 @warehouses_router.get("/{warehouse_id}", response=WarehouseOut)
 @require_perm("inventory.view_warehouse")
-def get_warehouse(request: HttpRequest, warehouse_id: int):
+def get_warehouse(request: HttpRequest, warehouse_id: int) -> Warehouse:
     return selectors.warehouse_detail(warehouse_id)
 
 
 @warehouses_router.patch("/{warehouse_id}", response=WarehouseOut)
 @require_perm("inventory.change_warehouse")
-def update_warehouse(request: HttpRequest, warehouse_id: int, payload: WarehousePatch):
+def update_warehouse(request: HttpRequest, warehouse_id: int, payload: WarehousePatch) -> Warehouse:
     return services.update_warehouse(actor=request.user, warehouse_id=warehouse_id,
                                      **payload.dict(exclude_unset=True))
 
@@ -139,7 +149,7 @@ def update_warehouse(request: HttpRequest, warehouse_id: int, payload: Warehouse
 @require_perm("inventory.view_stocklevel")
 @paginate
 def list_stock(request: HttpRequest, product_id: int | None = None,
-               warehouse_id: int | None = None, q: str = ""):
+               warehouse_id: int | None = None, q: str = "") -> QuerySet[StockLevel]:
     return selectors.stock_levels(product_id=product_id, warehouse_id=warehouse_id, q=q)
 
 
@@ -148,21 +158,22 @@ def list_stock(request: HttpRequest, product_id: int | None = None,
 @paginate
 def list_moves(request: HttpRequest, product_id: int | None = None,
                warehouse_id: int | None = None, since: datetime | None = None,
-               until: datetime | None = None, reason: MoveReason | None = None):
+               until: datetime | None = None,
+               reason: MoveReason | None = None) -> QuerySet[StockMove]:
     return selectors.stock_moves(product_id=product_id, warehouse_id=warehouse_id, since=since,
                                  until=until, reason=reason)
 
 
 @stock_router.post("/moves", response={201: StockMoveOut})
 @require_perm("inventory.add_stockmove")
-def record_stock_change(request: HttpRequest, payload: StockChangeIn):
+def record_stock_change(request: HttpRequest, payload: StockChangeIn) -> Status[StockMove]:
     """Receive stock (reason `receipt`/`opening`) or correct it (`adjustment`/`write_off`)."""
     return Status(201, services.record_stock_change(actor=request.user, **payload.dict()))
 
 
 @stock_router.post("/counts", response={201: StockMoveOut, 200: None})
 @require_perm("inventory.add_stockmove")
-def count_stock(request: HttpRequest, payload: StockCountIn):
+def count_stock(request: HttpRequest, payload: StockCountIn) -> Status[StockMove | None]:
     """Stocktake: post the difference between the counted and the booked quantity."""
     move = services.count_stock(actor=request.user, **payload.dict())
     return Status(201, move) if move else Status(200, None)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -63,7 +66,7 @@ class StockLevel(models.Model):
         return f"{self.product_id}@{self.warehouse_id}: {self.on_hand} ({self.reserved} reserved)"
 
     @property
-    def available(self):
+    def available(self) -> Decimal:
         return self.on_hand - self.reserved
 
 
@@ -77,11 +80,11 @@ class MoveReason(models.TextChoices):
     WRITE_OFF = "write_off", _("Write-off")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AppendOnlyQuerySet(models.QuerySet["StockMove"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("The stock ledger is append-only; post a correcting move instead.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("The stock ledger is append-only; post a correcting move instead.")
 
 
@@ -120,12 +123,12 @@ class StockMove(models.Model):
     def __str__(self) -> str:
         return f"{self.reason} {self.quantity:+} {self.product_id}@{self.warehouse_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("The stock ledger is append-only; post a correcting move instead.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("The stock ledger is append-only; post a correcting move instead.")
 
 

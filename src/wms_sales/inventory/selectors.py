@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import F, Q, QuerySet, Sum
+from django_stubs_ext import WithAnnotations
 
 from wms_sales.common.errors import NotFound
 
@@ -28,8 +30,13 @@ def default_warehouse() -> Warehouse | None:
     return Warehouse.objects.filter(is_default=True, active=True).first()
 
 
+class Available(TypedDict):
+    available_qty: Decimal  # on hand less reserved
+
+
 def stock_levels(*, product_id: int | None = None, warehouse_id: int | None = None,
-                 q: str = "", only_in_stock: bool = False) -> QuerySet[StockLevel]:
+                 q: str = "", only_in_stock: bool = False
+                 ) -> QuerySet[WithAnnotations[StockLevel, Available]]:
     qs = StockLevel.objects.select_related("product", "warehouse").annotate(
         available_qty=F("on_hand") - F("reserved"))
     if product_id:

@@ -181,7 +181,7 @@ def _product_and_warehouse(product: dict[str, Any], warehouse: dict[str, Any], *
         errors[fields[1]] = f"No warehouse with {_described(warehouse)}."
     elif not found_warehouse.active:
         errors[fields[1]] = f"Warehouse {found_warehouse.code} is inactive."
-    if errors:
+    if errors or found_product is None or found_warehouse is None:
         raise ValidationFailed(errors)
     return found_product, found_warehouse
 
@@ -246,7 +246,7 @@ def receive_returned_goods(*, actor: Actor, items: Sequence[ReturnedGoods], docu
     ledger explains them without making them sellable."""
     levels = lock_levels((item.product_id, item.warehouse_id) for item in items)
     moves = []
-    source = {"source_type": document_type, "source_id": document_id,
+    source: dict[str, Any] = {"source_type": document_type, "source_id": document_id,
               "source_ref": document_ref}
     for item in items:
         level = levels[(item.product_id, item.warehouse_id)]

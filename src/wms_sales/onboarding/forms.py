@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -22,7 +22,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: Iterable[Kind], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind.name, kind.label) for kind in kinds]
+        # the ChoiceField declared above; the form's fields mapping types it as a plain Field
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(kind.name, kind.label)
+                                                                 for kind in kinds]
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]

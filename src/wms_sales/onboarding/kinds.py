@@ -399,9 +399,11 @@ class StockKind(Kind):
             problems.append(("sku", _("%(sku)s already has stock movements in %(warehouse)s; "
                                       "post an adjustment instead.")
                              % {"sku": sku, "warehouse": code}))
+        # An unsaved move, only validated: a missing quantity is one of the problems it names.
         problems += model_problems(
-            StockMove(quantity=quantity, balance_after=quantity, reason=MoveReason.OPENING,
-                      note=note), exclude=["product", "warehouse", "actor", "balance_after"])
+            StockMove(quantity=quantity, balance_after=quantity,  # type: ignore[misc]
+                      reason=MoveReason.OPENING, note=note),
+            exclude=["product", "warehouse", "actor", "balance_after"])
         if problems or product is None or warehouse is None or quantity is None:
             return None, problems
         return OpeningStock(product.pk, warehouse.pk, quantity, note), []

@@ -1,6 +1,8 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -12,7 +14,7 @@ from wms_sales.inventory.api import ProductInWarehouseOut
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 
 from . import selectors, services
-from .models import OrderStatus
+from .models import OrderStatus, SalesOrder, SalesOrderLine
 
 router = Router(tags=["orders"])
 
@@ -81,6 +83,12 @@ class LineOut(ProductInWarehouseOut):
     reserved_quantity: Decimal
 
 
+class OfOrderLine(Protocol):
+    """A document line made from an order line (an outbound line, a return line)."""
+
+    order_line: SalesOrderLine
+
+
 class OrderLineItemOut(Schema):
     """A line of a document made from order lines (outbound, return): which order line and
     product it is, without repeating the product on the document."""
@@ -97,19 +105,19 @@ class OrderLineItemOut(Schema):
     total_amount: Decimal
 
     @staticmethod
-    def resolve_line_no(obj) -> int:
+    def resolve_line_no(obj: OfOrderLine) -> int:
         return obj.order_line.line_no
 
     @staticmethod
-    def resolve_sku(obj) -> str:
+    def resolve_sku(obj: OfOrderLine) -> str:
         return obj.order_line.product.sku
 
     @staticmethod
-    def resolve_product_name(obj) -> str:
+    def resolve_product_name(obj: OfOrderLine) -> str:
         return obj.order_line.product.name
 
     @staticmethod
-    def resolve_unit(obj) -> str:
+    def resolve_unit(obj: OfOrderLine) -> str:
         return obj.order_line.product.unit
 
 
@@ -134,12 +142,12 @@ class OrderSummaryOut(Schema):
     credit_override_reason: str
 
     @staticmethod
-    def resolve_created_by(obj) -> str | None:
-        return obj.created_by.username if obj.created_by_id else None
+    def resolve_created_by(obj: SalesOrder) -> str | None:
+        return obj.created_by.username if obj.created_by is not None else None
 
     @staticmethod
-    def resolve_reviewed_by(obj) -> str | None:
-        return obj.reviewed_by.username if obj.reviewed_by_id else None
+    def resolve_reviewed_by(obj: SalesOrder) -> str | None:
+        return obj.reviewed_by.username if obj.reviewed_by is not None else None
 
 
 class OrderOut(OrderSummaryOut):
@@ -150,11 +158,11 @@ class OrderOut(OrderSummaryOut):
     lines: list[LineOut]
 
     @staticmethod
-    def resolve_lines(obj) -> list:
+    def resolve_lines(obj: SalesOrder) -> list[SalesOrderLine]:
         return obj.line_list
 
 
-def _detail(order) -> object:
+def _detail(order: SalesOrder) -> SalesOrder:
     return selectors.order_detail(order.pk)
 
 
@@ -164,7 +172,7 @@ def _detail(order) -> object:
 def list_orders(request: HttpRequest, status: OrderStatus | None = None,
                 customer_id: int | None = None, number: str = "",
                 date_from: IsoDate | None = None, date_to: IsoDate | None = None,
-                q: str = ""):
+                q: str = "") -> QuerySet[SalesOrder]:
     return selectors.order_list(status=status, customer_id=customer_id, number=number,
                                 date_from=date_from, date_to=date_to, q=q)
 
@@ -172,7 +180,7 @@ def list_orders(request: HttpRequest, status: OrderStatus | None = None,
 @router.post("", response={201: OrderOut})
 @require_perm("orders.add_salesorder")
 @idempotent(OrderOut)
-def create_order(request: HttpRequest, payload: OrderIn):
+def create_order(request: HttpRequest, payload: OrderIn) -> Status[SalesOrder]:
     data = payload.dict()
     order = services.create_order(actor=request.user, **data)
     return Status(201, _detail(order))
@@ -180,13 +188,13 @@ def create_order(request: HttpRequest, payload: OrderIn):
 
 @router.get("/{order_id}", response=OrderOut)
 @require_perm("orders.view_salesorder")
-def get_order(request: HttpRequest, order_id: int):
+def get_order(request: HttpRequest, order_id: int) -> SalesOrder:
     return selectors.order_detail(order_id)
 
 
 @router.patch("/{order_id}", response=OrderOut)
 @require_perm("orders.change_salesorder")
-def update_order(request: HttpRequest, order_id: int, payload: OrderPatch):
+def update_order(request: HttpRequest, order_id: int, payload: OrderPatch) -> SalesOrder:
     changes = payload.dict(exclude_unset=True)
     services.update_order(actor=request.user, order_id=order_id, **changes)
     return selectors.order_detail(order_id)
@@ -203,7 +211,8 @@ def order_history(request: HttpRequest, order_id: int):
 @router.post("/{order_id}/approve", response=OrderOut)
 @require_perm("orders.review_salesorder")
 @idempotent(OrderOut)
-def approve_order(request: HttpRequest, order_id: int, payload: ApproveIn | None = None):
+def approve_order(request: HttpRequest, order_id: int,
+                  payload: ApproveIn | None = None) -> Status[SalesOrder]:
     payload = payload or ApproveIn()
     order = services.approve_order(actor=request.user, order_id=order_id,
                                    override_credit=payload.override_credit,
@@ -214,7 +223,7 @@ def approve_order(request: HttpRequest, order_id: int, payload: ApproveIn | None
 @router.post("/{order_id}/reject", response=OrderOut)
 @require_perm("orders.review_salesorder")
 @idempotent(OrderOut)
-def reject_order(request: HttpRequest, order_id: int, payload: ReasonIn):
+def reject_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[SalesOrder]:
     order = services.reject_order(actor=request.user, order_id=order_id, reason=payload.reason)
     return Status(200, _detail(order))
 
@@ -222,7 +231,7 @@ def reject_order(request: HttpRequest, order_id: int, payload: ReasonIn):
 @router.post("/{order_id}/cancel", response=OrderOut)
 @require_perm("orders.cancel_salesorder")
 @idempotent(OrderOut)
-def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn):
+def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[SalesOrder]:
     order = services.cancel_order(actor=request.user, order_id=order_id, reason=payload.reason)
     return Status(200, _detail(order))
 
@@ -230,6 +239,6 @@ def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn):
 @router.post("/{order_id}/close", response=OrderOut)
 @require_perm("orders.close_salesorder")
 @idempotent(OrderOut)
-def close_order(request: HttpRequest, order_id: int, payload: ReasonIn):
+def close_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[SalesOrder]:
     order = services.close_order(actor=request.user, order_id=order_id, reason=payload.reason)
     return Status(200, _detail(order))

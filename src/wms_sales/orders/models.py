@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.constraints import HALF_QUANTUM, at_least, equals
+from wms_sales.common.models import DecimalSize
 from wms_sales.customers.models import MONEY, Customer
 from wms_sales.inventory.models import Warehouse
 
-PRICE = {"max_digits": 18, "decimal_places": 4}
-PERCENT = {"max_digits": 7, "decimal_places": 4}
+PRICE: DecimalSize = {"max_digits": 18, "decimal_places": 4}
+PERCENT: DecimalSize = {"max_digits": 7, "decimal_places": 4}
 
 
 class OrderStatus(models.TextChoices):
@@ -69,6 +70,9 @@ class SalesOrder(models.Model):
     status_reason = models.CharField(_("reason"), max_length=500, blank=True,
                                      help_text=_("why it was rejected, cancelled or closed"))
 
+    # Not columns: set by orders.selectors.order_detail on the order it returns.
+    line_list: list[SalesOrderLine]
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("sales order")
@@ -118,6 +122,9 @@ class SalesOrderLine(models.Model):
     shipped_quantity = models.DecimalField(_("shipped"), **QUANTITY, default=Decimal(0))
     returned_quantity = models.DecimalField(_("returned"), **QUANTITY, default=Decimal(0))
     closed_quantity = models.DecimalField(_("closed short"), **QUANTITY, default=Decimal(0))
+
+    # Not a column: set by orders.selectors.order_detail (the quantity still reserved).
+    reserved_quantity: Decimal
 
     class Meta:
         ordering = ["order_id", "line_no"]

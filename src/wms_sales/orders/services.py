@@ -21,6 +21,7 @@ from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.api import check_perm
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import Conflict, Forbidden, ValidationFailed
+from wms_sales.common.models import DecimalSize
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
@@ -60,7 +61,7 @@ def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | 
     return number
 
 
-def _fits(number: Decimal, spec: dict[str, int], field: str,
+def _fits(number: Decimal, spec: DecimalSize, field: str,
           errors: dict[str, list[str]]) -> bool:
     """Whether ``number`` is stored as is in a column of ``spec`` (not rounded, no overflow)."""
     places, whole = spec["decimal_places"], spec["max_digits"] - spec["decimal_places"]
@@ -102,7 +103,7 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
                 f"Product {line.get('product_id')} does not exist.")
         elif not product.active:
             errors.setdefault(at + "product_id", []).append(f"{product.sku} is inactive.")
-        warehouse = default_wh
+        warehouse: Warehouse | None = default_wh
         if line.get("warehouse_id"):
             warehouse = warehouses.get(line["warehouse_id"])
             if warehouse is None or not warehouse.active:
@@ -113,8 +114,8 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
             if quantity <= 0:
                 errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
             elif (_fits(quantity, QUANTITY, at + "quantity", errors) and product is not None
-                  and product.quantity_error(quantity)):
-                errors.setdefault(at + "quantity", []).append(product.quantity_error(quantity))
+                  and (problem := product.quantity_error(quantity))):
+                errors.setdefault(at + "quantity", []).append(problem)
         price = line.get("unit_price")
         if price is None and product is not None:
             price = product.list_price
@@ -130,6 +131,9 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
         tax = _percent(tax_rate, at + "tax_rate_percent", errors)
         if errors:
             continue
+        # No errors: every value above parsed and exists (mypy cannot follow that).
+        assert product is not None and warehouse is not None
+        assert quantity is not None and unit_price is not None
         amounts = line_amounts(quantity, unit_price, discount, tax)
         if not _fits(amounts.total, MONEY, at + "total_amount", errors):
             continue

@@ -61,7 +61,8 @@ def ship_queue(*, warehouse_id: int | None = None, q: str = "") -> list[dict[str
     rows = (lines.values("order_id", "order__number", "order__customer__name",
                          "order__requested_delivery_date", "order__order_date", "order__status",
                          "warehouse_id", "warehouse__code")
-            .annotate(open_quantity=Sum("open"), open_lines=Count("id")))
+            # dict rows: the name clashes only in the plugin, with SalesOrderLine.open_quantity
+            .annotate(open_quantity=Sum("open"), open_lines=Count("id")))  # type: ignore[no-redef]
     drafted = {(r["order_id"], r["warehouse_id"]): r["q"] for r in
                Outbound.objects.filter(status=OutboundStatus.DRAFT)
                .values("order_id", "warehouse_id").annotate(q=Sum("lines__quantity"))}

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from django.db import connection, transaction
 
-from wms_sales.common.db import insert_rows
+from wms_sales.common.db import column_field, column_type, insert_rows
 
 from . import cache
 from .models import (
@@ -113,13 +113,13 @@ def record(deltas: Deltas) -> None:
     changed = _changed(deltas)
     if not changed:
         return
-    fields = [SalesFactDelta._meta.get_field(name) for name in ("day", "dimension", "key",
-                                                                 *MEASURES)]
+    fields = [column_field(SalesFactDelta, name) for name in ("day", "dimension", "key",
+                                                               *MEASURES)]
     insert_rows(SalesFactDelta._meta.db_table, [field.column for field in fields],
                 [[field.get_db_prep_save(value, connection) for field, value
                   in zip(fields, (*at, *(values.get(m, 0) for m in MEASURES)), strict=True)]
                  for at, values in sorted(changed.items())],
-                types=[field.db_type(connection) for field in fields])
+                types=[column_type(field) for field in fields])
     cache.invalidate()
 
 

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from wms_sales.orders.models import OrderStatus
 
@@ -93,8 +94,8 @@ def render(fmt: str, title: str, filters: Filters, headers: Sequence[str],
            rows: Sequence[Sequence[Any]]) -> HttpResponse:
     filename = f"{title}.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        text = io.StringIO()
+        writer = csv.writer(text)
         writer.writerow([title])
         for name, value in filter_lines(filters):
             writer.writerow([name, value])
@@ -102,10 +103,12 @@ def render(fmt: str, title: str, filters: Filters, headers: Sequence[str],
         writer.writerow([label(header) for header in headers])
         writer.writerows(_labelled(headers, rows))
         # BOM: Excel on Chinese Windows opens UTF-8 CSV correctly only with it.
-        body = ("\ufeff" + buffer.getvalue()).encode()
+        body = ("\ufeff" + text.getvalue()).encode()
     else:
         workbook = Workbook()
         sheet = workbook.active
+        if not isinstance(sheet, Worksheet):  # a new workbook's one sheet, never None
+            raise TypeError("openpyxl made a workbook without a worksheet")
         sheet.title = title[:31]
         sheet.append([title])
         sheet["A1"].font = Font(bold=True, size=13)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Sum
@@ -138,7 +139,7 @@ def _document_rows(deltas, reasons, filters: Filters, only_all: bool) -> None:
             "outbound__order__created_by_id", "order_line__product_id",
             "outbound__warehouse_id", "quantity", "net_amount", "total_amount"
     ).iterator(chunk_size=CHUNK):
-        keys = {} if only_all else {
+        keys: dict[str, int | None] = {} if only_all else {
             Dimension.CUSTOMER: customer, Dimension.SALESPERSON: salesperson,
             Dimension.PRODUCT: product, Dimension.WAREHOUSE: warehouse}
         aggregates.spread(deltas, _day(at), keys, {"shipped_quantity": qty, "shipped_net": net,
@@ -173,7 +174,8 @@ def document_deltas(filters: Filters | None = None, *, only_all: bool = False
     """The aggregate rows implied by the documents matching ``filters``: every grain, or
     with ``only_all`` just the ``all`` series (e.g. one customer's figures)."""
     filters = filters or Filters()
-    deltas, reasons = aggregates.new_deltas(), []
+    deltas = aggregates.new_deltas()
+    reasons: list[tuple[Any, ...]] = []
     _order_deltas(deltas, filters, only_all)
     _document_rows(deltas, reasons, filters, only_all)
     return deltas, reasons

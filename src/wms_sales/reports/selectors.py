@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from wms_sales.catalog.models import Product
 from wms_sales.common.errors import ValidationFailed
@@ -46,6 +46,13 @@ def make_filters(*, date_from: date | None = None, date_to: date | None = None,
     return Filters(date_from=date_from, date_to=date_to, **keys)
 
 
+def _range(filters: Filters) -> tuple[date, date]:
+    """A report's dates: make_filters always sets both (only a rebuild runs unbounded)."""
+    if filters.date_from is None or filters.date_to is None:
+        raise ValueError("A report needs a date range: build its filters with make_filters().")
+    return filters.date_from, filters.date_to
+
+
 def _grain(filters: Filters) -> tuple[str, int] | None:
     """The aggregate grain holding these filters, or None when only documents can tell."""
     given = [(FILTER_DIMENSIONS[name], getattr(filters, name)) for name in FILTER_DIMENSIONS
@@ -58,13 +65,14 @@ def _grain(filters: Filters) -> tuple[str, int] | None:
 def daily_rows(filters: Filters) -> dict[date, dict[str, Any]]:
     """Summed measures per day of the range for the filtered business."""
     grain = _grain(filters)
+    date_from, date_to = _range(filters)
     if grain is None:
         deltas, _ = document_deltas(filters, only_all=True)
         return {day: dict(row) for (day, _, _), row in deltas.items()
-                if filters.date_from <= day <= filters.date_to}
+                if date_from <= day <= date_to}
     dimension, key = grain
     rows = (SalesFact.objects.filter(dimension=dimension, key=key,
-                                     day__range=(filters.date_from, filters.date_to))
+                                     day__range=(date_from, date_to))
             .values("day", *MEASURES))
     return {row.pop("day"): row for row in rows}
 
@@ -149,8 +157,8 @@ def trend(filters: Filters, granularity: str = "day") -> list[dict[str, Any]]:
         raise ValidationFailed({"granularity": f"Choose one of {', '.join(GRANULARITIES)}."})
     rows = daily_rows(filters)
     periods: dict[date, list] = defaultdict(list)
-    day = filters.date_from
-    while day <= filters.date_to:  # every period appears, also the empty ones
+    day, date_to = _range(filters)
+    while day <= date_to:  # every period appears, also the empty ones
         periods[period_start(day, granularity)].append(rows.get(day, {}))
         day += timedelta(days=1)
     points = []
@@ -168,6 +176,7 @@ def trend(filters: Filters, granularity: str = "day") -> list[dict[str, Any]]:
 def names(dimension: str, keys: Iterable[int]) -> dict[int, tuple[str, str]]:
     """(code, name) per key of a dimension, for labels."""
     keys = list(keys)
+    rows: Iterable[tuple[int, str, str]]
     if dimension == Dimension.CUSTOMER:
         rows = Customer.objects.filter(pk__in=keys).values_list("pk", "code", "name")
     elif dimension == Dimension.PRODUCT:
@@ -188,11 +197,11 @@ def _pieces(filters: Filters) -> tuple[list[date], list[tuple[date, date, int]]]
     today the days outside are mostly still to come, so they cost nothing."""
     months: list[date] = []
     days: list[tuple[date, date, int]] = []
-    month = filters.date_from.replace(day=1)
-    while month <= filters.date_to:
+    date_from, date_to = _range(filters)
+    month = date_from.replace(day=1)
+    while month <= date_to:
         following = _next_month(month)
-        lo, hi = max(month, filters.date_from), min(following - timedelta(days=1),
-                                                    filters.date_to)
+        lo, hi = max(month, date_from), min(following - timedelta(days=1), date_to)
         inside = (hi - lo).days + 1
         if inside == (following - month).days:
             months.append(month)
@@ -216,8 +225,9 @@ def _summed(filters: Filters, dimension: str, fields: Sequence[str], *, key: int
             keys: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
     """``fields`` summed per key of ``dimension`` over the range, from the aggregates."""
     months, day_ranges = _pieces(filters)
-    parts = [(SalesFact.objects.filter(dimension=dimension, day__range=(lo, hi)), sign)
-             for lo, hi, sign in day_ranges]
+    parts: list[tuple[QuerySet[SalesFact] | QuerySet[SalesFactMonth], int]] = [
+        (SalesFact.objects.filter(dimension=dimension, day__range=(lo, hi)), sign)
+        for lo, hi, sign in day_ranges]
     if months:
         parts.append((SalesFactMonth.objects.filter(dimension=dimension, month__in=months), 1))
     result: dict[int, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(fields, 0))
@@ -243,9 +253,10 @@ def _per_key(filters: Filters, dimension: str, rank_by: str, limit: int
                 if dim == dimension), None)
     if others:  # e.g. top products of one customer: only the documents know
         deltas, _ = document_deltas(filters)
+        date_from, date_to = _range(filters)
         per_key: dict[int, list] = defaultdict(list)
         for (day, dim, key), row in deltas.items():
-            if dim == dimension and filters.date_from <= day <= filters.date_to:
+            if dim == dimension and date_from <= day <= date_to:
                 per_key[key].append(row)
         totals = {key: _total(rows) for key, rows in per_key.items()}
     else:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -49,7 +50,8 @@ def returnable_quantities(order_id: int, *, exclude_return: int | None = None
             for line in SalesOrderLine.objects.filter(order_id=order_id)}
 
 
-def _choice(value: Any, choices: type, field: str, errors: dict, default: str) -> str:
+def _choice(value: Any, choices: type[models.TextChoices], field: str,
+            errors: dict[str, list[str]], default: str) -> str:
     value = value or default
     if value not in choices.values:
         errors.setdefault(field, []).append(f"Choose one of {', '.join(choices.values)}.")
@@ -62,7 +64,8 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     order = lock_for_return(order_id)  # serializes returns of one order: no double counting
     if not lines:
         raise ValidationFailed({"lines": "A return needs at least one line."})
-    order_lines = {line.pk: line for line in order.lines.select_related("product")}
+    order_lines: dict[object, SalesOrderLine] = {  # looked up by the id as sent
+        line.pk: line for line in order.lines.select_related("product")}
     returnable = returnable_quantities(order.pk)
     errors: dict[str, list[str]] = {}
     wanted: dict[int, Decimal] = defaultdict(Decimal)
@@ -100,8 +103,8 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     sales_return = SalesReturn.objects.create(
         number=document_number("RT", timezone.localdate()), order=order, note=note,
         requested_by=user_of(actor))
-    for line in built:
-        line.sales_return = sales_return
+    for return_line in built:
+        return_line.sales_return = sales_return
     ReturnLine.objects.bulk_create(built, batch_size=500)
     RETURN_LIFE.created(sales_return, actor=actor, event="requested", payload=_payload())
     return sales_return
@@ -134,7 +137,7 @@ def _received_split(lines: list[ReturnLine], received: Sequence[dict[str, Any]] 
     if received is None:
         return {line.pk: ((line.quantity, Decimal(0)) if line.expected_condition == Condition.GOOD
                           else (Decimal(0), line.quantity)) for line in lines}
-    by_id = {line.pk: line for line in lines}
+    by_id: dict[object, ReturnLine] = {line.pk: line for line in lines}  # looked up as sent
     errors: dict[str, list[str]] = {}
     split: dict[int, tuple[Decimal, Decimal]] = {}
     for index, item in enumerate(received):

@@ -7,14 +7,16 @@ service's ``lines[i]`` errors back to the row they came from."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.selectors import product_list
@@ -28,7 +30,7 @@ from wms_sales.orders.models import PERCENT, PRICE, OrderStatus, SalesOrder, Sal
 from wms_sales.outbound.models import OutboundStatus
 from wms_sales.returns.models import Condition, ReturnLine, ReturnReason, ReturnStatus
 
-from .forms import DateInput, FilterForm, WebForm, check_date_range, search_field
+from .forms import DateInput, FilterForm, LineForm, WebForm, check_date_range, search_field
 
 ORDER_NOTE_MAX = 2000
 
@@ -40,12 +42,17 @@ def product_label(product: Product) -> str:
     return f"{product.sku} · {product.name}"
 
 
-def money_field(label: str, **kwargs: Any) -> forms.DecimalField:
+def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    # A ModelChoiceField declared on the form; form.fields types its values as plain fields.
+    return cast(forms.ModelChoiceField[Any], form.fields[name])
+
+
+def money_field(label: StrOrPromise, **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(label=label, max_digits=MONEY["max_digits"],
                               decimal_places=MONEY["decimal_places"], **kwargs)
 
 
-def percent_field(label: str) -> forms.DecimalField:
+def percent_field(label: StrOrPromise) -> forms.DecimalField:
     # Bounded here too, so that the live totals never price a line at 150 % off.
     return forms.DecimalField(label=label, max_digits=PERCENT["max_digits"],
                               decimal_places=PERCENT["decimal_places"], required=False,
@@ -54,7 +61,8 @@ def percent_field(label: str) -> forms.DecimalField:
 
 
 def line_quantity_field(product: Product, *, limit: Decimal | None = None,
-                        initial: Decimal | None = None, label: str = "") -> forms.DecimalField:
+                        initial: Decimal | None = None,
+                        label: StrOrPromise = "") -> forms.DecimalField:
     """A quantity in the product's precision; ``limit`` is what the page says is left."""
     step = Decimal(1).scaleb(-product.quantity_precision)
     return forms.DecimalField(
@@ -65,7 +73,8 @@ def line_quantity_field(product: Product, *, limit: Decimal | None = None,
         widget=forms.NumberInput(attrs={"step": str(step), "min": "0"}))
 
 
-def choice_filter(choices: Any, all_label: str, label: str = "") -> forms.ChoiceField:
+def choice_filter(choices: Any, all_label: StrOrPromise,
+                  label: StrOrPromise = "") -> forms.ChoiceField:
     return forms.ChoiceField(label=label or _("Status"), required=False,
                              choices=[("", all_label), *choices])
 
@@ -91,7 +100,7 @@ class DateRangeFilterForm(FilterForm):
                               help_text=_("Inclusive."))
 
     def clean(self) -> dict[str, Any]:
-        return check_date_range(self, super().clean(), "date_from", "date_to")
+        return check_date_range(self, super().clean() or self.cleaned_data, "date_from", "date_to")
 
 
 class OrderFilterForm(DateRangeFilterForm):
@@ -171,9 +180,9 @@ class OrderForm(WebForm):
         self.order = order
         if order is not None:
             # The customer of an order is fixed once it exists (update_order cannot change it).
-            self.fields["customer"].queryset = customer_list()
+            _choice(self, "customer").queryset = customer_list()
             self.fields["customer"].disabled = True
-            self.fields["delivery_address"].empty_label = _("Keep: %(address)s") % {
+            _choice(self, "delivery_address").empty_label = _("Keep: %(address)s") % {
                 "address": order.delivery_address or "—"}
         else:
             self.initial.setdefault("warehouse", default_warehouse())
@@ -196,7 +205,7 @@ class OrderForm(WebForm):
             customer = customer_detail(int(customer_id))
         except NotFound:
             return
-        field = self.fields["delivery_address"]
+        field = _choice(self, "delivery_address")
         field.queryset = customer.addresses.all()
         default = customer.default_address
         if self.order is None and default is not None:
@@ -214,7 +223,7 @@ class OrderForm(WebForm):
         return args
 
 
-class OrderLineForm(forms.Form):
+class OrderLineForm(LineForm):
     # One search-and-pick control per line (order-entry.js): the text the clerk types is
     # ``product_search``, the product picked from its list is the hidden ``product``.
     product_search = forms.CharField(
@@ -257,14 +266,15 @@ class OrderLineForm(forms.Form):
             return value
         if not str(value or "").isdigit():
             return None
-        return self.fields["product"].queryset.filter(pk=int(value)).first()
+        products = _choice(self, "product").queryset
+        return products.filter(pk=int(str(value))).first() if products is not None else None
 
     def in_page(self) -> bool:
         """Is this row on the page? A row removed in the browser sends no field at all."""
         return not self.is_bound or any(key.startswith(f"{self.prefix}-") for key in self.data)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         product, quantity = cleaned.get("product"), cleaned.get("quantity")
         if product is not None and quantity is not None and product.quantity_error(quantity):
             self.add_error("quantity", _("%(sku)s allows %(places)s decimal place(s).") % {
@@ -297,7 +307,7 @@ class OrderLineForm(forms.Form):
         if self.is_bound:
             if not self.is_valid() or not self.sends():
                 return None
-            values = self.cleaned_data
+            values: Mapping[str, Any] = self.cleaned_data
         else:
             values = self.initial
         product, quantity = values.get("product"), values.get("quantity")
@@ -309,7 +319,7 @@ class OrderLineForm(forms.Form):
                             values.get("tax_rate_percent") or Decimal(0))
 
 
-class BaseOrderLineFormSet(forms.BaseFormSet):
+class BaseOrderLineFormSet(forms.BaseFormSet[OrderLineForm]):
     """Rows can be added and removed in the browser; none is an "initial" row that must stay,
     so a removed row (a gap in the numbering) is just an empty, skipped form."""
 
@@ -349,7 +359,7 @@ class ApproveForm(WebForm):
             del self.fields["override_credit"], self.fields["reason"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("override_credit") and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Say why the credit limit may be exceeded."))
         return cleaned
@@ -370,11 +380,12 @@ class OutboundForm(WebForm):
         self.initial.setdefault("planned_ship_date", timezone.localdate())
 
 
-class ShipLineForm(forms.Form):
+class ShipLineForm(LineForm):
     """One open order line of the outbound's warehouse: how much of it ships now."""
 
     def __init__(self, *args: Any, line: SalesOrderLine, free: Decimal, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
+        kwargs["prefix"] = f"line-{line.pk}"
+        super().__init__(*args, **kwargs)
         self.line, self.free = line, free
         self.drafted = line.open_quantity - free  # held by other draft outbounds
         self.fields["quantity"] = line_quantity_field(line.product, limit=free, initial=free)
@@ -392,7 +403,7 @@ class ReturnForm(WebForm):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
-class ReturnLineForm(forms.Form):
+class ReturnLineForm(LineForm):
     """One shipped order line: how much comes back, in what state and why."""
 
     expected_condition = forms.ChoiceField(label=_("Expected condition"),
@@ -403,7 +414,8 @@ class ReturnLineForm(forms.Form):
 
     def __init__(self, *args: Any, line: SalesOrderLine, returnable: Decimal,
                  **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
+        kwargs["prefix"] = f"line-{line.pk}"
+        super().__init__(*args, **kwargs)
         self.line, self.returnable = line, returnable
         # Starts at zero: only the lines the customer sends back are filled in ("Return all"
         # fills every line with what it has left).
@@ -414,7 +426,7 @@ class ReturnLineForm(forms.Form):
         self.order_fields(["quantity", "expected_condition", "reason", "reason_text"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("quantity") and not cleaned.get("reason"):
             self.add_error("reason", _("Choose a return reason."))
         return cleaned
@@ -435,11 +447,12 @@ class ReceiveForm(WebForm):
         empty_label=_("Each line's shipping warehouse"))
 
 
-class ReceiveLineForm(forms.Form):
+class ReceiveLineForm(LineForm):
     """What arrived of one return line: good goes back to stock, damaged is written off."""
 
     def __init__(self, *args: Any, line: ReturnLine, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
+        kwargs["prefix"] = f"line-{line.pk}"
+        super().__init__(*args, **kwargs)
         self.line = line
         good = line.expected_condition == Condition.GOOD
         product = line.order_line.product
@@ -451,7 +464,7 @@ class ReceiveLineForm(forms.Form):
             label=_("Damaged"))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         received = (cleaned.get("good_quantity") or 0) + (cleaned.get("damaged_quantity") or 0)
         if received > self.line.quantity:
             self.add_error("good_quantity", _("More than the approved quantity."))
@@ -491,14 +504,15 @@ class PaymentForm(WebForm):
         """The customer chosen so far (bound or preselected), to list their open invoices."""
         value = (self.data.get(self.add_prefix("customer")) if self.is_bound
                  else self.initial.get("customer"))
-        return int(value) if str(value or "").isdigit() else None
+        return int(str(value)) if str(value or "").isdigit() else None
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(LineForm):
     """How much of the payment settles one open invoice."""
 
     def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"invoice-{invoice.pk}", **kwargs)
+        kwargs["prefix"] = f"invoice-{invoice.pk}"
+        super().__init__(*args, **kwargs)
         self.invoice = invoice
         self.fields["amount"] = money_field(
             _("Allocate"), required=False, min_value=Decimal(0), max_value=invoice.open_amount,
@@ -519,10 +533,10 @@ class ApplyCreditForm(WebForm):
 
     def __init__(self, *args: Any, invoices: QuerySet[Invoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["invoice"].queryset = invoices
-        self.fields["invoice"].label_from_instance = lambda invoice: _(
-            "%(number)s · open %(open)s") % {"number": invoice.number,
-                                             "open": invoice.open_amount}
+        _choice(self, "invoice").queryset = invoices
+        # a per-form label in place of the field's method (mypy only knows subclassing)
+        _choice(self, "invoice").label_from_instance = lambda obj: _(  # type: ignore[method-assign]
+            "%(number)s · open %(open)s") % {"number": obj.number, "open": obj.open_amount}
 
 
 class RefundForm(WebForm):

@@ -11,6 +11,7 @@ from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.catalog.selectors import product_list
@@ -26,11 +27,26 @@ class WebForm(forms.Form):
     template_name = "web/forms/form.html"
 
 
+class LineForm(forms.Form):
+    """The form of one line of a document (see helpers.LineForms)."""
+
+    def sends(self) -> bool:
+        """Has the row anything for the service (e.g. a quantity above 0)?"""
+        raise NotImplementedError
+
+    def payload(self) -> dict[str, Any]:
+        """The row as the service's line arguments."""
+        raise NotImplementedError
+
+
 def model_fields_form(model: type[models.Model], fields: tuple[str, ...]) -> type[WebForm]:
     """A plain form with the model's form fields (labels, choices, lengths, help texts).
 
     Not a ModelForm on purpose: model validation and uniqueness are the service's job, so a
-    form never half-validates what the service answers with a field error anyway."""
+    form never half-validates what the service answers with a field error anyway.
+
+    mypy cannot check a base class made at run time: the classes built on one carry
+    ``# type: ignore[misc]``."""
     return type(f"{model.__name__}FieldsForm", (WebForm,), fields_for_model(model, fields=fields))
 
 
@@ -40,7 +56,7 @@ def initial_from(instance: models.Model, form_class: type[forms.Form]) -> dict[s
 
 # --- customers ---------------------------------------------------------------------------
 
-class CustomerForm(model_fields_form(Customer, CUSTOMER_FIELDS)):
+class CustomerForm(model_fields_form(Customer, CUSTOMER_FIELDS)):  # type: ignore[misc]
     code = forms.CharField(label=_("Customer code"), max_length=32, required=False,
                            help_text=_("Leave empty to number it automatically."))
 
@@ -66,7 +82,7 @@ class CustomerForm(model_fields_form(Customer, CUSTOMER_FIELDS)):
 ADDRESS_EDIT_FIELDS = tuple(f for f in ADDRESS_FIELDS if f != "is_default")
 
 
-class AddressForm(model_fields_form(CustomerAddress, ADDRESS_EDIT_FIELDS)):
+class AddressForm(model_fields_form(CustomerAddress, ADDRESS_EDIT_FIELDS)):  # type: ignore[misc]
     """Edits an address; which one is the default is changed by its own button."""
 
 
@@ -84,7 +100,7 @@ class FirstAddressForm(AddressForm):
             field.required = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if self.has_data and not cleaned.get("line"):
             self.add_error("line", _("Enter the address, or leave all address fields empty."))
         return cleaned
@@ -96,17 +112,17 @@ class FirstAddressForm(AddressForm):
 
 # --- products, warehouses ----------------------------------------------------------------
 
-class ProductForm(model_fields_form(Product, PRODUCT_FIELDS)):
+class ProductForm(model_fields_form(Product, PRODUCT_FIELDS)):  # type: ignore[misc]
     pass
 
 
-class WarehouseForm(model_fields_form(Warehouse, WAREHOUSE_FIELDS)):
+class WarehouseForm(model_fields_form(Warehouse, WAREHOUSE_FIELDS)):  # type: ignore[misc]
     pass
 
 
 # --- stock -------------------------------------------------------------------------------
 
-def quantity_field(label: str, help_text: str = "") -> forms.DecimalField:
+def quantity_field(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.DecimalField:
     return forms.DecimalField(label=label, help_text=help_text,
                               max_digits=QUANTITY["max_digits"],
                               decimal_places=QUANTITY["decimal_places"])
@@ -162,7 +178,7 @@ class FilterForm(forms.Form):
         return result
 
 
-def search_field(placeholder: str) -> forms.CharField:
+def search_field(placeholder: StrOrPromise) -> forms.CharField:
     return forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(
         attrs={"type": "search", "placeholder": placeholder, "autocomplete": "off"}))
 
@@ -212,7 +228,7 @@ class LedgerFilterForm(FilterForm):
                             help_text=_("Inclusive."))
 
     def clean(self) -> dict[str, Any]:
-        return check_date_range(self, super().clean(), "since", "until")
+        return check_date_range(self, super().clean() or self.cleaned_data, "since", "until")
 
     def filters(self) -> dict[str, Any]:
         result = super().filters()

@@ -69,7 +69,7 @@ class ReportFilterForm(FilterForm):
             data["date_to"] = today.isoformat()
         if not data.get("date_from"):
             try:  # the default range ends on date_to when that parses (an error shows later)
-                end = date.fromisoformat(data["date_to"])
+                end = date.fromisoformat(data.get("date_to", ""))
             except ValueError:
                 end = today
             data["date_from"] = (end - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
@@ -77,7 +77,7 @@ class ReportFilterForm(FilterForm):
         return cls(data)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to:
             if date_from > date_to:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from wms_sales.catalog.selectors import product_list
 from wms_sales.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -29,6 +30,8 @@ from wms_sales.inventory.selectors import warehouse_list
 from wms_sales.orders.models import OrderStatus
 from wms_sales.outbound.models import OutboundStatus
 from wms_sales.returns.models import ReturnStatus
+
+from .forms import FilterForm, LineForm
 
 T = TypeVar("T")
 View = Callable[..., HttpResponse]
@@ -108,7 +111,8 @@ def found(selector: Callable[[int], T], pk: int) -> T:
 
 # --- lists -------------------------------------------------------------------------------
 
-def paginate(request: HttpRequest, rows: QuerySet, per_page: int = PER_PAGE) -> Page:
+def paginate(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any],
+             per_page: int = PER_PAGE) -> Page[Any]:
     return Paginator(rows, per_page).get_page(request.GET.get("page"))
 
 
@@ -123,8 +127,8 @@ def sorted_rows(request: HttpRequest, rows: Any, sortable: Mapping[str, str]) ->
     return rows.order_by(f"{direction}{field}", f"{direction}id")
 
 
-def list_page(request: HttpRequest, *, filter_form: type[forms.Form],
-              selector: Callable[..., QuerySet], template: str, partial: str,
+def list_page(request: HttpRequest, *, filter_form: type[FilterForm],
+              selector: Callable[..., QuerySet[Any] | Sequence[Any]], template: str, partial: str,
               per_page: int = PER_PAGE, sortable: Mapping[str, str] | None = None,
               **context: Any) -> HttpResponse:
     """Parse the filters, call the selector, render one page of rows.
@@ -192,8 +196,8 @@ def _short_stock_message(details: dict[str, Any]) -> str:
 def _transition_message(details: dict[str, Any]) -> str:
     return gettext("This document is “%(from)s” and cannot become “%(to)s”; "
                    "reload the page to see its current state.") % {
-        "from": STATUS_LABELS.get(details.get("from"), details.get("from")),
-        "to": STATUS_LABELS.get(details.get("to"), details.get("to"))}
+        "from": STATUS_LABELS.get(str(details.get("from")), details.get("from")),
+        "to": STATUS_LABELS.get(str(details.get("to")), details.get("to"))}
 
 
 def error_message(exc: DomainError) -> str:
@@ -265,16 +269,16 @@ class LineForms:
     nothing to send (``sends()`` false, e.g. quantity 0) are left out of the service call,
     so the service's ``lines[i].field`` errors are routed to the i-th form sent."""
 
-    def __init__(self, forms: Sequence[forms.Form], name: str = "lines") -> None:
+    def __init__(self, forms: Sequence[LineForm], name: str = "lines") -> None:
         self.forms, self.name = list(forms), name
 
-    def __iter__(self) -> Iterator[forms.Form]:
+    def __iter__(self) -> Iterator[LineForm]:
         return iter(self.forms)
 
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.forms])  # a list: every form validated
 
-    def sent(self) -> list[forms.Form]:
+    def sent(self) -> list[LineForm]:
         return [form for form in self.forms if form.sends()]
 
     def payload(self) -> list[dict[str, Any]]:
@@ -348,7 +352,7 @@ def post_action(request: HttpRequest, action: Callable[[], object], *, done: str
 
 
 def document_action(*, perm: str, prefix: str, call: Callable[[Any, int, dict[str, Any]], Any],
-                    done: str, detail: str, page: Callable[..., HttpResponse],
+                    done: StrOrPromise, detail: str, page: Callable[..., HttpResponse],
                     form_class: type[forms.Form],
                     form_kwargs: Callable[[HttpRequest, int], dict[str, Any]] | None = None
                     ) -> View:

@@ -82,7 +82,7 @@ def order_page(order_id: int) -> OrderPage:
     limit = order.customer.credit_limit
     return OrderPage(
         order=order, history=list(order_selectors.order_history(order_id)),
-        outbounds=outbounds, invoices=[o.invoice for o in outbounds if o.invoice_id],
+        outbounds=outbounds, invoices=[o.invoice for o in outbounds if o.invoice is not None],
         returns=list(return_list(order_id=order_id)), exposure=exposure,
         credit_headroom=None if limit is None else limit - exposure["total"],
         ship_from=sorted(ship_from.values(), key=lambda warehouse: warehouse.code),

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from wms_sales.catalog.selectors import product_list
 from wms_sales.common.actors import Actor
@@ -205,7 +206,8 @@ def _with_reason(service: Any) -> Any:
     return lambda actor, pk, data: service(actor=actor, order_id=pk, reason=data["reason"])
 
 
-def _order_action(prefix: str, perm: str, call: Any, done: str, **kwargs: Any) -> Any:
+def _order_action(prefix: str, perm: str, call: Any, done: StrOrPromise,
+                  **kwargs: Any) -> Any:
     return document_action(perm=perm, prefix=prefix, call=call, done=done,
                            detail="web:order_detail", page=_order_page,
                            form_class=kwargs.pop("form_class", ReasonForm), **kwargs)

@@ -233,7 +233,7 @@ def _downloads(query: Any) -> dict[str, Any]:
     """Per report (key with "_" for "-", for templates): its title and a link per format,
     carrying the current filters; ``more`` lists the reports the page does not show."""
     suffix = f"?{query.urlencode()}" if query else ""
-    links = {report.replace("-", "_"): {"title": title, "links": [
+    links: dict[str, Any] = {report.replace("-", "_"): {"title": title, "links": [
         (FORMAT_LABELS[fmt], reverse("web:report_export", args=[report, fmt]) + suffix)
         for fmt in exports.FORMATS]} for report, (title, _export) in EXPORTS.items()}
     links["more"] = [links["top_warehouse"], links["top_salesperson"]]
@@ -246,7 +246,7 @@ def report_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
         raise Http404
     form = ReportFilterForm.from_query(request.GET)
     if not form.is_valid():
-        errors = "; ".join(f"{name}: {' '.join(messages)}"
+        errors = "; ".join(f"{name}: {' '.join(str(m) for m in messages)}"
                            for name, messages in form.errors.items())
         return HttpResponse(errors, status=422, content_type="text/plain; charset=utf-8")
     filters, granularity = form.report_filters()

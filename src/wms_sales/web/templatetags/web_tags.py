@@ -26,7 +26,7 @@ def nav_item(context: dict[str, Any], target: str, label: str,
     request = context.get("request")
     if target.startswith("/"):
         return {"href": target, "label": label,
-                "current": bool(request) and request.path.startswith(target)}
+                "current": request is not None and request.path.startswith(target)}
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match and match.namespace == "web" else ""
     section = section or target.split(":")[-1]

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.apps import apps
 from django.core import checks as django_checks
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
 
@@ -13,12 +15,12 @@ class Command(BaseCommand):
             "Django's system checks; exits 1 naming each violation.")
     requires_system_checks = []
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--deploy", action="store_true",
                             help="Only Django's system checks, with its deployment checks; "
                                  "every warning counts (as `manage.py check --deploy`).")
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         if opts["deploy"]:
             return self._deployment_checks()
         problems = [str(m) for m in django_checks.run_checks()
@@ -65,7 +67,7 @@ class Command(BaseCommand):
         self.stdout.write("System check identified no issues (deployment checks included).")
 
     @staticmethod
-    def _invariant_checks():
+    def _invariant_checks() -> Iterator[tuple[str, Callable[[], Iterable[str]]]]:
         # Each app may declare CHECKS = [(label, callable yielding violations)] in checks.py.
         for config in apps.get_app_configs():
             if not config.name.startswith("wms_sales."):

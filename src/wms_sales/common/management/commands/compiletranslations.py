@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polib
 from django.conf import settings
@@ -32,7 +33,7 @@ class Command(BaseCommand):
     help = "Compile every .po catalogue of wms-sales to .mo (pure Python, no gettext needed)."
     requires_system_checks = []
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         catalogues = catalogue_files()
         for po_path in catalogues:
             try:

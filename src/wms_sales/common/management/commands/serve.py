@@ -2,16 +2,17 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
     help = "Serve the app with gunicorn (static files by whitenoise)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("WMS_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int,
                             default=int(os.environ.get("WMS_WORKERS", "2")))
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=120)
         parser.add_argument("--no-collectstatic", action="store_true")
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         if not opts["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
