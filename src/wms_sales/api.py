@@ -11,8 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from wms_sales.accounts.auth import API_AUTH
 from wms_sales.catalog.api import router as products_router
-from wms_sales.common.api import API_AUTH
 from wms_sales.common.db import is_retryable
 from wms_sales.common.errors import Busy, DomainError
 from wms_sales.common.http import ApiParser, UnencodableText

@@ -8,9 +8,9 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 
-from wms_sales.common.api import check_perm
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.numbering import master_code
+from wms_sales.common.permissions import check_perm
 from wms_sales.common.validation import full_clean_or_422
 
 from .models import Customer, CustomerAddress, CustomerStatus

@@ -10,6 +10,7 @@ from wms_sales.common.schemas import Schema
 
 from . import selectors, services
 from .models import MoveReason
+from .schemas import ProductInWarehouseOut
 
 warehouses_router = Router(tags=["warehouses"])
 stock_router = Router(tags=["stock"])
@@ -33,28 +34,6 @@ class WarehousePatch(Schema):
 
 class WarehouseOut(WarehouseIn):
     id: int
-
-
-class ProductInWarehouseOut(Schema):
-    """Which product in which warehouse, for anything with ``product`` and ``warehouse``."""
-
-    product_id: int
-    sku: str
-    product_name: str
-    warehouse_id: int
-    warehouse_code: str
-
-    @staticmethod
-    def resolve_sku(obj) -> str:
-        return obj.product.sku
-
-    @staticmethod
-    def resolve_product_name(obj) -> str:
-        return obj.product.name
-
-    @staticmethod
-    def resolve_warehouse_code(obj) -> str:
-        return obj.warehouse.code
 
 
 class StockLevelOut(ProductInWarehouseOut):

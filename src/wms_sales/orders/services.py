@@ -17,11 +17,11 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
-from wms_sales.common.api import check_perm
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
+from wms_sales.common.permissions import check_perm
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
 from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse

@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import Schema
-from wms_sales.orders.api import OrderLineItemOut
+from wms_sales.orders.schemas import OrderLineItemOut
 
 from . import selectors, services
 from .models import Condition, ReturnReason, ReturnStatus
