@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -58,6 +59,12 @@ def stock_moves(*, product_id: int | None = None, warehouse_id: int | None = Non
     if reason:
         qs = qs.filter(reason=reason)
     return qs.order_by("-id")
+
+
+def pairs_with_moves(product_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(product, warehouse) pairs of these products that have any ledger line."""
+    return set(StockMove.objects.filter(product_id__in=list(product_ids)).order_by()
+               .values_list("product_id", "warehouse_id").distinct())
 
 
 def ledger_totals() -> dict[tuple[int, int], object]:

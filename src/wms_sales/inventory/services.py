@@ -261,6 +261,58 @@ def receive_returned_goods(*, actor: Any, items: Sequence[ReturnedGoods], docume
     return moves
 
 
+# --- opening stock (onboarding import) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class OpeningStock:
+    product_id: int
+    warehouse_id: int
+    quantity: Decimal
+    note: str
+
+
+def opening_stock_problems(quantity: Decimal | None, note: str) -> dict[str, list[str]]:
+    """The ledger line's own field rules (digits, note length) for an opening balance, by
+    field, without writing anything: what an import checks before ``receive_opening_stock``."""
+    move = StockMove(quantity=quantity, balance_after=quantity, reason=MoveReason.OPENING,
+                     note=note)
+    try:
+        full_clean_or_422(move, exclude=["product", "warehouse", "actor", "balance_after"])
+    except ValidationFailed as exc:
+        return exc.details["fields"]
+    return {}
+
+
+def receive_opening_stock(rows: Sequence[OpeningStock], *, actor: Any,
+                          source_ref: str) -> int:
+    """First balances of (product, warehouse) pairs, inside the caller's transaction, in bulk.
+
+    The caller has checked that no pair has moves yet (a second opening would double it). A
+    level that exists already (without moves) is locked and posted to like any stock change;
+    the usual case, a new level, is born with its opening quantity and its single move
+    (balance_after = quantity = on_hand): two INSERTs per call, not four per row. A level
+    created meanwhile by someone else fails the insert with an IntegrityError."""
+    actor = actor if getattr(actor, "pk", None) else None  # AnonymousUser has no row
+    fields = {"reason": MoveReason.OPENING, "source_type": "import",
+              "source_ref": source_ref[:40], "actor": actor}
+    by_pair = {(row.product_id, row.warehouse_id): row for row in rows}
+    existing = by_pair.keys() & set(StockLevel.objects.filter(
+        product_id__in={p for p, _w in by_pair}, warehouse_id__in={w for _p, w in by_pair},
+    ).values_list("product_id", "warehouse_id"))
+    for pair, level in (lock_levels(existing) if existing else {}).items():
+        post_move(level=level, quantity=by_pair[pair].quantity, note=by_pair[pair].note,
+                  **fields)
+    new = [row for pair, row in by_pair.items() if pair not in existing]
+    StockLevel.objects.bulk_create([
+        StockLevel(product_id=row.product_id, warehouse_id=row.warehouse_id,
+                   on_hand=row.quantity) for row in new])
+    StockMove.objects.bulk_create([
+        StockMove(product_id=row.product_id, warehouse_id=row.warehouse_id,
+                  quantity=row.quantity, balance_after=row.quantity, note=row.note,
+                  **fields) for row in new])
+    return len(by_pair)
+
+
 # --- stock events from the warehouse side (wms.inventory, applied by `wms-sales consume`) ---
 
 WAREHOUSE_EVENTS = ("inventory.received", "inventory.adjusted", "inventory.counted")
