@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from wms_sales.common.errors import NotFound
 
+from .errors import CustomerError
 from .models import Customer, CustomerAddress
 
 
@@ -22,5 +23,6 @@ def customer_list(*, q: str = "", status: str | None = None) -> QuerySet[Custome
 def customer_detail(customer_id: int) -> Customer:
     customer = customer_list().filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
+        raise NotFound(f"Customer {customer_id} does not exist.",
+                       code=CustomerError.CUSTOMER_NOT_FOUND)
     return customer

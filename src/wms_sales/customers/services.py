@@ -13,6 +13,7 @@ from wms_sales.common.numbering import master_code
 from wms_sales.common.permissions import check_perm
 from wms_sales.common.validation import full_clean_or_422
 
+from .errors import CustomerError
 from .models import Customer, CustomerAddress, CustomerStatus
 
 CUSTOMER_FIELDS = ("code", "name", "phone", "email", "contact_person", "credit_limit",
@@ -43,7 +44,7 @@ def _locked_customer(customer_id: int) -> Customer:
         return Customer.objects.select_for_update().get(pk=customer_id)
     except Customer.DoesNotExist:
         raise NotFound(f"Customer {customer_id} does not exist.",
-                       code="customer_not_found") from None
+                       code=CustomerError.CUSTOMER_NOT_FOUND) from None
 
 
 def _unused_customer_code() -> str:
@@ -61,8 +62,9 @@ def _save_unique(instance: models.Model) -> None:
         if isinstance(instance, Customer) and Customer.objects.filter(
                 code=instance.code).exclude(pk=instance.pk).exists():
             raise Conflict(f"Customer code {instance.code!r} is already taken.",
-                           code="duplicate_code", details={"field": "code"}) from exc
-        raise Conflict("The change conflicts with existing data.", code="integrity_error",
+                           code=CustomerError.DUPLICATE_CODE, details={"field": "code"}) from exc
+        raise Conflict("The change conflicts with existing data.",
+                       code=CustomerError.INTEGRITY_ERROR,
                        details={"reason": str(exc)}) from exc
 
 
@@ -74,7 +76,7 @@ def create_customer(*, actor: Any, addresses: list[dict] | None = None,
     data["name"] = (data.get("name") or "").strip()
     if Customer.objects.filter(code=data["code"]).exists():
         raise Conflict(f"Customer code {data['code']!r} is already taken.",
-                       code="duplicate_code", details={"field": "code"})
+                       code=CustomerError.DUPLICATE_CODE, details={"field": "code"})
     customer = Customer(**data, created_by=actor, updated_by=actor)
     full_clean_or_422(customer)
     require_credit_permission(actor, credit_limit=customer.credit_limit,
@@ -104,7 +106,7 @@ def update_customer(*, actor: Any, customer_id: int, **changes: Any) -> Customer
             raise ValidationFailed({"code": "This field cannot be blank."})
         if Customer.objects.filter(code=changes["code"]).exclude(pk=customer.pk).exists():
             raise Conflict(f"Customer code {changes['code']!r} is already taken.",
-                           code="duplicate_code", details={"field": "code"})
+                           code=CustomerError.DUPLICATE_CODE, details={"field": "code"})
     if "name" in changes and changes["name"] is not None:
         changes["name"] = changes["name"].strip()
     for name, value in changes.items():
@@ -133,7 +135,7 @@ def delete_customer(*, actor: Any, customer_id: int) -> None:
             customer.delete()
     except (ProtectedError, RestrictedError) as exc:
         raise Conflict("The customer has documents and cannot be deleted; deactivate it instead.",
-                       code="customer_has_documents") from exc
+                       code=CustomerError.CUSTOMER_HAS_DOCUMENTS) from exc
 
 
 def _add_address(customer: Customer, data: dict, field_prefix: str = "") -> CustomerAddress:
@@ -165,7 +167,7 @@ def _address_of(customer: Customer, address_id: int) -> CustomerAddress:
         return customer.addresses.get(pk=address_id)
     except CustomerAddress.DoesNotExist:
         raise NotFound(f"Address {address_id} does not belong to customer {customer.code}.",
-                       code="address_not_found") from None
+                       code=CustomerError.ADDRESS_NOT_FOUND) from None
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from wms_sales.common.api import require_perm
 from wms_sales.common.errors import NotFound
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import IsoDate, Schema
+from wms_sales.customers.errors import CustomerError
 from wms_sales.customers.models import Customer, PaymentMethod
 
 from . import selectors, services
@@ -164,7 +165,8 @@ def allocate_payment(request: HttpRequest, payment_id: int, payload: AllocateIn)
 def customer_balance(request: HttpRequest, customer_id: int, as_of: IsoDate | None = None):
     """Invoiced − credited − paid, and the aging of open invoices by days overdue."""
     if not Customer.objects.filter(pk=customer_id).exists():
-        raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
+        raise NotFound(f"Customer {customer_id} does not exist.",
+                       code=CustomerError.CUSTOMER_NOT_FOUND)
     return {"customer_id": customer_id, **selectors.customer_balance(customer_id),
             "aging": selectors.aging(customer_id=customer_id, as_of=as_of)}
 

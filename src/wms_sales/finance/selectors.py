@@ -9,6 +9,7 @@ from django.utils import timezone
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
 
+from .errors import FinanceError
 from .models import CreditNote, CreditNoteStatus, Invoice, InvoiceStatus, Payment, PaymentAllocation
 
 AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90),
@@ -83,7 +84,7 @@ def invoice_detail(invoice_id: int) -> Invoice:
     invoice = (Invoice.objects.select_related("customer").prefetch_related("lines")
                .filter(pk=invoice_id).first())
     if invoice is None:
-        raise NotFound(f"Invoice {invoice_id} does not exist.", code="invoice_not_found")
+        raise NotFound(f"Invoice {invoice_id} does not exist.", code=FinanceError.INVOICE_NOT_FOUND)
     return invoice
 
 
@@ -100,7 +101,7 @@ def payment_detail(payment_id: int) -> Payment:
     payment = (Payment.objects.select_related("customer", "created_by", "credit_note")
                .prefetch_related("allocations__invoice").filter(pk=payment_id).first())
     if payment is None:
-        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+        raise NotFound(f"Payment {payment_id} does not exist.", code=FinanceError.PAYMENT_NOT_FOUND)
     return payment
 
 
@@ -122,7 +123,7 @@ def credit_note_detail(credit_note_id: int) -> CreditNote:
             .filter(pk=credit_note_id).first())
     if note is None:
         raise NotFound(f"Credit note {credit_note_id} does not exist.",
-                       code="credit_note_not_found")
+                       code=FinanceError.CREDIT_NOTE_NOT_FOUND)
     return note
 
 

@@ -19,6 +19,7 @@ from wms_sales.common.numbering import document_number
 from wms_sales.customers.models import Customer, PaymentMethod
 from wms_sales.events.services import record_event
 
+from .errors import FinanceError
 from .models import (
     CreditApplication,
     CreditNote,
@@ -155,7 +156,7 @@ def allocate_payment(*, actor: Any, payment_id: int,
     """Allocate what is still unallocated of an earlier payment."""
     payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
     if payment is None:
-        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+        raise NotFound(f"Payment {payment_id} does not exist.", code=FinanceError.PAYMENT_NOT_FOUND)
     already = sum(payment.allocations.values_list("amount", flat=True), Decimal(0))
     _allocate(payment, allocations, already)
     _payment_event(payment, "payment.allocated")
@@ -168,11 +169,11 @@ def unallocate_payment(*, actor: Any, payment_id: int, allocation_id: int) -> Pa
     the money is unallocated on the customer's account (an allocation made in error)."""
     payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
     if payment is None:
-        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+        raise NotFound(f"Payment {payment_id} does not exist.", code=FinanceError.PAYMENT_NOT_FOUND)
     allocation = payment.allocations.filter(pk=allocation_id).first()
     if allocation is None:
         raise NotFound(f"Payment {payment.number} has no allocation {allocation_id}.",
-                       code="allocation_not_found")
+                       code=FinanceError.ALLOCATION_NOT_FOUND)
     invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
     invoice.paid_amount -= allocation.amount
     refresh_status(invoice)
@@ -219,7 +220,7 @@ def _locked_credit_note(credit_note_id: int) -> CreditNote:
     note = CreditNote.objects.select_for_update().filter(pk=credit_note_id).first()
     if note is None:
         raise NotFound(f"Credit note {credit_note_id} does not exist.",
-                       code="credit_note_not_found")
+                       code=FinanceError.CREDIT_NOTE_NOT_FOUND)
     return note
 
 

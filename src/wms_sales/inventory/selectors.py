@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet, Sum
 
 from wms_sales.common.errors import NotFound
 
+from .errors import InventoryError
 from .models import StockLevel, StockMove, Warehouse
 
 QUANTUM = Decimal("0.0001")  # the places every stored quantity has
@@ -21,7 +22,8 @@ def warehouse_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
 def warehouse_detail(warehouse_id: int) -> Warehouse:
     warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
     if warehouse is None:
-        raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
+        raise NotFound(f"Warehouse {warehouse_id} does not exist.",
+                       code=InventoryError.WAREHOUSE_NOT_FOUND)
     return warehouse
 
 

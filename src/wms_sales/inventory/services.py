@@ -19,6 +19,7 @@ from wms_sales.common.db import bulk_insert, bulk_update
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 
+from .errors import InventoryError
 from .models import MoveReason, StockLevel, StockMove, Warehouse
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "active", "is_default")
@@ -35,7 +36,7 @@ def _save_warehouse(warehouse: Warehouse) -> Warehouse:
     full_clean_or_422(warehouse)
     if Warehouse.objects.filter(code=warehouse.code).exclude(pk=warehouse.pk).exists():
         raise Conflict(f"Warehouse code {warehouse.code!r} is already taken.",
-                       code="duplicate_code", details={"field": "code"})
+                       code=InventoryError.DUPLICATE_CODE, details={"field": "code"})
     if warehouse.is_default:
         Warehouse.objects.exclude(pk=warehouse.pk).filter(is_default=True).update(is_default=False)
     elif not Warehouse.objects.exclude(pk=warehouse.pk).filter(is_default=True).exists():
@@ -45,7 +46,7 @@ def _save_warehouse(warehouse: Warehouse) -> Warehouse:
             warehouse.save()
     except IntegrityError as exc:
         raise Conflict(f"Warehouse code {warehouse.code!r} is already taken.",
-                       code="duplicate_code", details={"field": "code"}) from exc
+                       code=InventoryError.DUPLICATE_CODE, details={"field": "code"}) from exc
     return warehouse
 
 
@@ -59,7 +60,8 @@ def create_warehouse(*, actor: Any, **fields: Any) -> Warehouse:
 def update_warehouse(*, actor: Any, warehouse_id: int, **changes: Any) -> Warehouse:
     warehouse = Warehouse.objects.select_for_update().filter(pk=warehouse_id).first()
     if warehouse is None:
-        raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
+        raise NotFound(f"Warehouse {warehouse_id} does not exist.",
+                       code=InventoryError.WAREHOUSE_NOT_FOUND)
     unknown = set(changes) - set(WAREHOUSE_FIELDS)
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
@@ -119,7 +121,7 @@ def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Any
         raise ValidationFailed({"quantity": f"On hand would exceed {MAX_QUANTITY - 1} units."})
     if new_on_hand < level.reserved:
         raise Conflict(
-            "Not enough unreserved stock for this change.", code="insufficient_stock",
+            "Not enough unreserved stock for this change.", code=InventoryError.INSUFFICIENT_STOCK,
             details={"product_id": level.product_id, "warehouse_id": level.warehouse_id,
                      "on_hand": str(level.on_hand), "reserved": str(level.reserved),
                      "requested_change": str(quantity)})

@@ -10,6 +10,7 @@ from wms_sales.common.money import to_cents
 from wms_sales.finance.selectors import open_receivables
 from wms_sales.inventory.reservations import held_quantities
 
+from .errors import OrderError
 from .models import OPEN_STATUSES, OrderTransition, SalesOrder, SalesOrderLine
 
 RESERVATION_SOURCE = "sales_order_line"
@@ -56,7 +57,7 @@ def order_detail(order_id: int) -> SalesOrder:
                                                "reviewed_by")
              .filter(pk=order_id).first())
     if order is None:
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+        raise NotFound(f"Order {order_id} does not exist.", code=OrderError.ORDER_NOT_FOUND)
     lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
     held = held_quantities(source_type=RESERVATION_SOURCE, source_ids=[line.pk for line in lines])
     for line in lines:
@@ -67,5 +68,5 @@ def order_detail(order_id: int) -> SalesOrder:
 
 def order_history(order_id: int) -> QuerySet[OrderTransition]:
     if not SalesOrder.objects.filter(pk=order_id).exists():
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+        raise NotFound(f"Order {order_id} does not exist.", code=OrderError.ORDER_NOT_FOUND)
     return OrderTransition.objects.filter(order_id=order_id).select_related("actor")

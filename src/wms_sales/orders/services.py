@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.db import bulk_update, retry_transaction
-from wms_sales.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wms_sales.common.errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.common.permissions import check_perm
@@ -29,6 +29,7 @@ from wms_sales.inventory.reservations import ReservationRequest, release, reserv
 from wms_sales.inventory.selectors import default_warehouse
 from wms_sales.inventory.services import lock_levels
 
+from .errors import OrderError
 from .models import (
     OPEN_STATUSES,
     PERCENT,
@@ -42,6 +43,9 @@ from .models import (
 from .selectors import RESERVATION_SOURCE, credit_exposure
 from .states import InvalidTransition, check_transition
 
+# Why a customer cannot order, by its status.
+NOT_ORDERABLE = {CustomerStatus.BLOCKED: OrderError.CUSTOMER_BLOCKED,
+                 CustomerStatus.INACTIVE: OrderError.CUSTOMER_INACTIVE}
 HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id",
                  "delivery_recipient", "delivery_phone", "delivery_address", "note")
 
@@ -158,7 +162,7 @@ def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
     if customer.status != CustomerStatus.ACTIVE:
         raise Conflict(f"Customer {customer.code} is {customer.status} and cannot order.",
-                       code=f"customer_{customer.status}",
+                       code=NOT_ORDERABLE[customer.status],
                        details={"customer_id": customer.pk, "status": customer.status})
     return customer
 
@@ -290,7 +294,7 @@ def _locked_order(order_id: int) -> SalesOrder:
     # locked after it where needed.
     order = SalesOrder.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+        raise NotFound(f"Order {order_id} does not exist.", code=OrderError.ORDER_NOT_FOUND)
     return order
 
 
@@ -301,7 +305,8 @@ def update_order(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]] |
     order = _locked_order(order_id)
     if order.status != OrderStatus.PENDING:
         raise Conflict(f"Order {order.number} is {order.status}; only pending orders can be "
-                       "edited.", code="order_not_editable", details={"status": order.status})
+                       "edited.",
+                       code=OrderError.ORDER_NOT_EDITABLE, details={"status": order.status})
     unknown = set(header) - set(HEADER_FIELDS)
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
@@ -340,7 +345,7 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
     check_transition(order.status, OrderStatus.APPROVED)
     refused = approval_forbidden_reason(actor, order)
     if refused:
-        raise Forbidden(refused, code="segregation_of_duties")
+        raise Forbidden(refused, code=OrderError.SEGREGATION_OF_DUTIES)
     lines = list(order.lines.select_related("product", "warehouse"))
     # Stock levels before the customer: the order in which a posting takes them too (its
     # invoice's foreign key locks the customer last), so MariaDB's shared foreign-key locks
@@ -353,7 +358,8 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
         if exposure + order.total_amount > customer.credit_limit:
             if not override_credit:
                 raise Conflict(
-                    f"Credit limit of {customer.code} exceeded.", code="credit_limit_exceeded",
+                    f"Credit limit of {customer.code} exceeded.",
+                               code=OrderError.CREDIT_LIMIT_EXCEEDED,
                     details={"credit_limit": str(customer.credit_limit),
                              "exposure": str(exposure),
                              "receivables": str(parts["receivables"]),
@@ -445,7 +451,7 @@ def record_shipment(*, actor: Any, order: SalesOrder, shipped: dict[int, Decimal
                 if line_id not in lines or qty > lines[line_id].open_quantity]
     if too_much:
         raise Conflict("Shipping more than the order still has open.",
-                       code="exceeds_open_quantity", details={"lines": too_much})
+                       code=OrderError.EXCEEDS_OPEN_QUANTITY, details={"lines": too_much})
     for line_id, quantity in shipped.items():
         lines[line_id].shipped_quantity += quantity
     bulk_update(lines.values(), ["shipped_quantity"])
@@ -474,7 +480,7 @@ def lock_for_return(order_id: int) -> SalesOrder:
     order = _locked_order(order_id)
     if order.status not in RETURNABLE_STATUSES:
         raise Conflict(f"Order {order.number} is '{order.status}'; only shipping or completed "
-                       "orders can have returns.", code="invalid_transition",
+                       "orders can have returns.", code=ErrorCode.INVALID_TRANSITION,
                        details={"from": order.status, "to": "returned"})
     return order
 
@@ -492,7 +498,7 @@ def record_return(*, actor: Any, order: SalesOrder, returned: dict[int, Decimal]
                 if line_id not in lines
                 or lines[line_id].returned_quantity + qty > lines[line_id].shipped_quantity]
     if too_much:
-        raise Conflict("Returning more than was shipped.", code="exceeds_shipped_quantity",
+        raise Conflict("Returning more than was shipped.", code=OrderError.EXCEEDS_SHIPPED_QUANTITY,
                        details={"lines": too_much})
     for line_id, quantity in returned.items():
         lines[line_id].returned_quantity += quantity

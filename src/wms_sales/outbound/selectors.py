@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from wms_sales.common.errors import NotFound
 from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
 
+from .errors import OutboundError
 from .models import Outbound, OutboundStatus
 
 
@@ -40,7 +41,8 @@ def outbound_detail(outbound_id: int) -> Outbound:
     outbound = (outbound_list().prefetch_related("lines__order_line__product")
                 .filter(pk=outbound_id).first())
     if outbound is None:
-        raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
+        raise NotFound(f"Outbound {outbound_id} does not exist.",
+                       code=OutboundError.OUTBOUND_NOT_FOUND)
     return outbound
 
 

@@ -27,6 +27,7 @@ from wms_sales.inventory.services import parse_quantity
 from wms_sales.orders.selectors import RESERVATION_SOURCE
 from wms_sales.orders.services import lock_for_shipping, record_shipment
 
+from .errors import OutboundError
 from .models import Outbound, OutboundLine, OutboundStatus
 from .states import check_transition
 
@@ -115,7 +116,8 @@ def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: d
 def _locked_outbound(outbound_id: int) -> Outbound:
     outbound = Outbound.objects.select_for_update().filter(pk=outbound_id).first()
     if outbound is None:
-        raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
+        raise NotFound(f"Outbound {outbound_id} does not exist.",
+                       code=OutboundError.OUTBOUND_NOT_FOUND)
     return outbound
 
 

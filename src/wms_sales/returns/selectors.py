@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from wms_sales.common.errors import NotFound
 
+from .errors import ReturnError
 from .models import SalesReturn
 
 
@@ -35,5 +36,5 @@ def return_detail(return_id: int) -> SalesReturn:
                                                    "lines__order_line__warehouse")
                     .filter(pk=return_id).first())
     if sales_return is None:
-        raise NotFound(f"Return {return_id} does not exist.", code="return_not_found")
+        raise NotFound(f"Return {return_id} does not exist.", code=ReturnError.RETURN_NOT_FOUND)
     return sales_return

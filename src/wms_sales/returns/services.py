@@ -25,6 +25,7 @@ from wms_sales.inventory.services import ReturnedGoods, parse_quantity, receive_
 from wms_sales.orders.models import SalesOrderLine
 from wms_sales.orders.services import lock_for_return, record_return
 
+from .errors import ReturnError
 from .models import (
     OPEN_RETURN_STATUSES,
     Condition,
@@ -114,7 +115,7 @@ def create_return(*, actor: Any, order_id: int, lines: Sequence[dict[str, Any]],
 def _locked_return(return_id: int) -> SalesReturn:
     sales_return = SalesReturn.objects.select_for_update().filter(pk=return_id).first()
     if sales_return is None:
-        raise NotFound(f"Return {return_id} does not exist.", code="return_not_found")
+        raise NotFound(f"Return {return_id} does not exist.", code=ReturnError.RETURN_NOT_FOUND)
     return sales_return
 
 
