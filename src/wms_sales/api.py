@@ -19,6 +19,7 @@ from wms_sales.common.db import is_retryable
 from wms_sales.common.errors import Busy, DomainError, ErrorCode, ErrorCodes
 from wms_sales.common.http import ApiParser, UnencodableText
 from wms_sales.common.schemas import Schema
+from wms_sales.common.validation import FieldErrors
 from wms_sales.customers.api import router as customers_router
 from wms_sales.customers.errors import CustomerError
 from wms_sales.finance.api import router as finance_router
@@ -188,11 +189,10 @@ def _field_name(loc: list) -> str:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    fields: dict[str, list[str]] = {}
+    fields = FieldErrors()
     for error in exc.errors:
-        fields.setdefault(_field_name(error.get("loc", [])), []).append(error.get("msg", ""))
-    message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
-    return error_response(request, 422, ErrorCode.VALIDATION_ERROR, message, {"fields": fields})
+        fields.add(_field_name(error.get("loc", [])), error.get("msg", ""))
+    return on_domain_error(request, fields.error())
 
 
 @api.exception_handler(DataError)

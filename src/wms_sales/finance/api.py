@@ -1,13 +1,16 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import get_type_hints
 
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
+from pydantic import create_model
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.errors import NotFound
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.money import PricedLine
 from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.customers.errors import CustomerError
 from wms_sales.customers.models import Customer, PaymentMethod
@@ -18,18 +21,11 @@ from .models import CreditNoteStatus, InvoiceStatus
 router = Router(tags=["finance"])
 
 
-class InvoiceLineOut(Schema):
-    line_no: int
-    sku: str
-    description: str
-    unit: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate_percent: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
+# An invoice or credit-note line: its number, then the fields of ``PricedLine`` (one
+# declaration of the line's fields for the services and the API).
+InvoiceLineOut = create_model(
+    "InvoiceLineOut", __base__=Schema, line_no=(int, ...),
+    **{name: (hint, ...) for name, hint in get_type_hints(PricedLine).items()})
 
 
 class InvoiceSummaryOut(Schema):

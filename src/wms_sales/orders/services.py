@@ -22,6 +22,7 @@ from wms_sales.common.errors import Conflict, ErrorCode, Forbidden, NotFound, Va
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
 from wms_sales.common.permissions import check_perm
+from wms_sales.common.validation import FieldErrors
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
 from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse
@@ -52,35 +53,35 @@ HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id
 
 # --- entry ---------------------------------------------------------------------------------
 
-def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+def _decimal(value: Any, field: str, errors: FieldErrors) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(f"{value!r} is not a number.")
+        errors.add(field, f"{value!r} is not a number.")
         return None
     if not number.is_finite():
-        errors.setdefault(field, []).append(f"{value!r} is not a number.")
+        errors.add(field, f"{value!r} is not a number.")
         return None
     return number
 
 
 def _fits(number: Decimal, spec: dict[str, int], field: str,
-          errors: dict[str, list[str]]) -> bool:
+          errors: FieldErrors) -> bool:
     """Whether ``number`` is stored as is in a column of ``spec`` (not rounded, no overflow)."""
     places, whole = spec["decimal_places"], spec["max_digits"] - spec["decimal_places"]
     if number and number.adjusted() >= whole:
-        errors.setdefault(field, []).append(f"Must be less than 10^{whole}.")
+        errors.add(field, f"Must be less than 10^{whole}.")
         return False
     if number != number.quantize(Decimal(1).scaleb(-places)):  # exact: at most 20 digits here
-        errors.setdefault(field, []).append(f"At most {places} decimal places.")
+        errors.add(field, f"At most {places} decimal places.")
         return False
     return True
 
 
-def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
+def _percent(value: Any, field: str, errors: FieldErrors) -> Decimal:
     number = _decimal(value if value is not None else 0, field, errors)
     if number is not None and not Decimal(0) <= number <= Decimal(100):
-        errors.setdefault(field, []).append("Must be between 0 and 100.")
+        errors.add(field, "Must be between 0 and 100.")
     elif number is not None:
         _fits(number, PERCENT, field, errors)
     return number if number is not None else Decimal(0)
@@ -96,35 +97,35 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     products = Product.objects.in_bulk({line.get("product_id") for line in lines})
     warehouses = Warehouse.objects.in_bulk({line.get("warehouse_id") for line in lines
                                             if line.get("warehouse_id")})
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     built = []
     for index, line in enumerate(lines):
         at = f"lines[{index}]."
         product = products.get(line.get("product_id"))
         if product is None:
-            errors.setdefault(at + "product_id", []).append(
-                f"Product {line.get('product_id')} does not exist.")
+            errors.add(at + "product_id",
+                       f"Product {line.get('product_id')} does not exist.")
         elif not product.active:
-            errors.setdefault(at + "product_id", []).append(f"{product.sku} is inactive.")
+            errors.add(at + "product_id", f"{product.sku} is inactive.")
         warehouse = default_wh
         if line.get("warehouse_id"):
             warehouse = warehouses.get(line["warehouse_id"])
             if warehouse is None or not warehouse.active:
-                errors.setdefault(at + "warehouse_id", []).append(
-                    f"Warehouse {line['warehouse_id']} does not exist or is inactive.")
+                errors.add(at + "warehouse_id",
+                           f"Warehouse {line['warehouse_id']} does not exist or is inactive.")
         quantity = _decimal(line.get("quantity"), at + "quantity", errors)
         if quantity is not None:
             if quantity <= 0:
-                errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
+                errors.add(at + "quantity", "Must be greater than zero.")
             elif (_fits(quantity, QUANTITY, at + "quantity", errors) and product is not None
                   and product.quantity_error(quantity)):
-                errors.setdefault(at + "quantity", []).append(product.quantity_error(quantity))
+                errors.add(at + "quantity", product.quantity_error(quantity))
         price = line.get("unit_price")
         if price is None and product is not None:
             price = product.list_price
         unit_price = _decimal(price if price is not None else 0, at + "unit_price", errors)
         if unit_price is not None and unit_price < 0:
-            errors.setdefault(at + "unit_price", []).append("Must not be negative.")
+            errors.add(at + "unit_price", "Must not be negative.")
         elif unit_price is not None:
             _fits(unit_price, PRICE, at + "unit_price", errors)
         discount = _percent(line.get("discount_percent"), at + "discount_percent", errors)
@@ -144,8 +145,7 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     if not errors:
         _fits(sum((line.total_amount for line in built), Decimal(0)), MONEY, "total_amount",
               errors)
-    if errors:
-        raise ValidationFailed(errors)
+    errors.raise_if_any()
     return built
 
 
