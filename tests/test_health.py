@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from events_helpers import AMQP_URL, closed_port
-from wms_sales.common import health
+from wms_sales import health
 from wms_sales.customers.services import create_customer
 from wms_sales.orders.services import create_order
 

@@ -11,20 +11,29 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from wms_sales.accounts.auth import API_AUTH
+from wms_sales.accounts.errors import AccountError
 from wms_sales.catalog.api import router as products_router
-from wms_sales.common.api import API_AUTH
+from wms_sales.catalog.errors import CatalogError
 from wms_sales.common.db import is_retryable
-from wms_sales.common.errors import Busy, DomainError
+from wms_sales.common.errors import Busy, DomainError, ErrorCode, ErrorCodes
 from wms_sales.common.http import ApiParser, UnencodableText
 from wms_sales.common.schemas import Schema
+from wms_sales.common.validation import FieldErrors
 from wms_sales.customers.api import router as customers_router
+from wms_sales.customers.errors import CustomerError
 from wms_sales.finance.api import router as finance_router
+from wms_sales.finance.errors import FinanceError
 from wms_sales.inventory.api import stock_router, warehouses_router
+from wms_sales.inventory.errors import InventoryError
 from wms_sales.orders.api import router as orders_router
+from wms_sales.orders.errors import OrderError
 from wms_sales.outbound.api import router as outbounds_router
+from wms_sales.outbound.errors import OutboundError
 from wms_sales.reports.api import router as reports_router
 from wms_sales.reports.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from wms_sales.returns.api import router as returns_router
+from wms_sales.returns.errors import ReturnError
 
 ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON.",
@@ -36,6 +45,27 @@ ERROR_DESCRIPTIONS = {
     422: "A field is invalid; details.fields names each one.",
     503: "The database is busy with the same records; retry after Retry-After seconds.",
 }
+# Every code an API answer may carry, by the part that raises it (the onboarding codes are
+# the web UI's and the CLI's, not the API's).
+ERROR_CODE_ENUMS: tuple[type[ErrorCodes], ...] = (
+    ErrorCode, AccountError, CustomerError, CatalogError, InventoryError, OrderError,
+    OutboundError, ReturnError, FinanceError)
+
+
+def error_codes_markdown() -> str:
+    """The table of error codes for the API description: code, HTTP status, meaning."""
+    rows = ["| code | status | meaning |", "|---|---|---|"]
+    rows += [f"| `{code}` | {code.status} | {code.meaning} |"
+             for enum in ERROR_CODE_ENUMS for code in enum]
+    return "\n".join(rows)
+
+
+def codes_for_status(status: int) -> str:
+    names = sorted({str(code) for enum in ERROR_CODE_ENUMS for code in enum
+                    if code.status == status})
+    return ", ".join(f"`{name}`" for name in names)
+
+
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Answered by gunicorn (`wms-sales serve`) before the app sees the request, as an HTML page.
 GUNICORN_ANSWERS = {
@@ -80,7 +110,8 @@ class WmsNinjaAPI(NinjaAPI):
                 _document_exports(operation)
                 for status in _error_statuses(path, method, operation):
                     operation["responses"].setdefault(str(status), {
-                        "description": ERROR_DESCRIPTIONS[status],
+                        "description": f"{ERROR_DESCRIPTIONS[status]} "
+                                       f"Codes: {codes_for_status(status)}.",
                         "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
                 operation["responses"].update(GUNICORN_ANSWERS)
@@ -114,7 +145,8 @@ api = WmsNinjaAPI(
     description="Sales management of a WMS: customers, products, warehouses and stock. "
                 "Authenticate with `Authorization: Bearer <token>` "
                 "(`wms-sales createuser NAME --role ROLE --token`). Errors are "
-                '`{"error": {"code", "message", "details"}}`.',
+                '`{"error": {"code", "message", "details"}}`; `code` is one of:\n\n'
+                + error_codes_markdown(),
     auth=API_AUTH,
     urls_namespace="api",
     parser=ApiParser(),
@@ -157,11 +189,10 @@ def _field_name(loc: list) -> str:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    fields: dict[str, list[str]] = {}
+    fields = FieldErrors()
     for error in exc.errors:
-        fields.setdefault(_field_name(error.get("loc", [])), []).append(error.get("msg", ""))
-    message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
-    return error_response(request, 422, "validation_error", message, {"fields": fields})
+        fields.add(_field_name(error.get("loc", [])), error.get("msg", ""))
+    return on_domain_error(request, fields.error())
 
 
 @api.exception_handler(DataError)
@@ -169,7 +200,7 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 def on_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # The database (or its driver) refused a value the schemas let through, e.g. an id beyond
     # 64 bits: the transaction is rolled back and the client hears its input was out of range.
-    return error_response(request, 422, "value_out_of_range",
+    return error_response(request, 422, ErrorCode.VALUE_OUT_OF_RANGE,
                           "A value in the request is out of the range the database can store.")
 
 
@@ -182,18 +213,19 @@ def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpRespons
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "not_authenticated",
+    return error_response(request, 401, ErrorCode.NOT_AUTHENTICATED,
                           "Authentication required: send 'Authorization: Bearer <token>'.")
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return error_response(request, 403, "permission_denied", str(exc) or "Permission denied.")
+    return error_response(request, 403, ErrorCode.PERMISSION_DENIED,
+                          str(exc) or "Permission denied.")
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, 404, "not_found", str(exc) or "Not found.")
+    return error_response(request, 404, ErrorCode.NOT_FOUND, str(exc) or "Not found.")
 
 
 @api.exception_handler(HttpError)
@@ -201,14 +233,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
     if isinstance(cause, UnencodableText):
         message = f"{cause.field}: text with a lone surrogate cannot be stored."
-        return error_response(request, 422, "validation_error", message,
+        return error_response(request, 422, ErrorCode.VALIDATION_ERROR, message,
                               {"fields": {cause.field: ["Not valid Unicode text."]}})
     if isinstance(cause, RequestDataTooBig):
-        return error_response(request, 413, "request_too_large", "The request body is too large.")
+        return error_response(request, 413, ErrorCode.REQUEST_TOO_LARGE,
+                              "The request body is too large.")
     if exc.status_code == 400 and "parse request body" in str(exc):
-        return error_response(request, 400, "invalid_json", "The request body is not valid JSON.")
-    code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied",
-            404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return error_response(request, 400, ErrorCode.INVALID_JSON,
+                              "The request body is not valid JSON.")
+    code = {400: ErrorCode.BAD_REQUEST, 401: ErrorCode.NOT_AUTHENTICATED,
+            403: ErrorCode.PERMISSION_DENIED, 404: ErrorCode.NOT_FOUND,
+            405: ErrorCode.METHOD_NOT_ALLOWED}.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc))
 
 

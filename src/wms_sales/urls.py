@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import health
 from .api import api
-from .common import health
 
 urlpatterns = [
     path("health", health.live, name="health"),

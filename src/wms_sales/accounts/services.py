@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 
+from .errors import AccountError
 from .models import ApiToken, hash_token
 from .roles import ADMIN, ROLES
 
@@ -25,7 +26,7 @@ def create_user(*, username: str, role: str, password: str | None = None,
         raise ValidationFailed({"username": "This field is required."})
     User = get_user_model()
     if User.objects.filter(username=username).exists():
-        raise Conflict(f"User {username!r} already exists.", code="duplicate_username")
+        raise Conflict(f"User {username!r} already exists.", code=AccountError.DUPLICATE_USERNAME)
     user = User(username=username, email=email, is_staff=role == ADMIN,
                 is_superuser=role == ADMIN)
     if password:
@@ -50,7 +51,7 @@ def revoke_token(*, raw: str) -> None:
     updated = ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True).update(
         revoked_at=timezone.now())
     if not updated:
-        raise NotFound("No active token matches.", code="token_not_found")
+        raise NotFound("No active token matches.", code=AccountError.TOKEN_NOT_FOUND)
 
 
 def user_for_token(raw: str) -> User | None:

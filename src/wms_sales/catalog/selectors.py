@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from wms_sales.common.errors import NotFound
 
+from .errors import CatalogError
 from .models import Product
 
 
@@ -19,5 +20,5 @@ def product_list(*, q: str = "", active: bool | None = None) -> QuerySet[Product
 def product_detail(product_id: int) -> Product:
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
-        raise NotFound(f"Product {product_id} does not exist.", code="product_not_found")
+        raise NotFound(f"Product {product_id} does not exist.", code=CatalogError.PRODUCT_NOT_FOUND)
     return product

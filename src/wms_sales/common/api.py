@@ -1,4 +1,4 @@
-"""Conventions every router shares: auth, permission checks, list pagination."""
+"""Conventions every router shares: the permission decorator of an operation."""
 
 
 from collections.abc import Callable
@@ -6,36 +6,8 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer, SessionAuth
 
-from .errors import Forbidden
-
-
-class BearerTokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` with a hashed, revocable API token."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from wms_sales.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-class WebSessionAuth(SessionAuth):
-    """The web UI's login session, with CSRF on unsafe methods. Without a logged-in session
-    there is nothing to forge, so a request with neither token nor a valid session (no cookie,
-    or a bogus or expired one) gets 401, not a CSRF 403."""
-
-    def _get_key(self, request: HttpRequest) -> str | None:
-        if self.param_name not in request.COOKIES or not request.user.is_authenticated:
-            return None
-        return super()._get_key(request)
-
-
-# Session auth lets the web UI call the same API.
-API_AUTH = [BearerTokenAuth(), WebSessionAuth()]
+from .permissions import check_perm
 
 
 def require_perm(*perms: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -52,10 +24,3 @@ def require_perm(*perms: str) -> Callable[[Callable[..., Any]], Callable[..., An
         return wrapper
 
     return decorator
-
-
-def check_perm(user: Any, *perms: str) -> None:
-    missing = [perm for perm in perms if not user.has_perm(perm)]
-    if missing:
-        raise Forbidden("You do not have permission to do this.",
-                        details={"missing_permissions": missing})

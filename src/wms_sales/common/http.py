@@ -11,14 +11,17 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.parser import Parser
 
+from .errors import ErrorCode
+
 API_PREFIX = "/api/"
 
-ERROR_CODES = {
-    400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "request_too_large",
-    415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
-    500: "internal_error", 503: "busy",
-}
+# The code of an answer that names none, by status.
+ERROR_CODES = {code.status: code for code in (
+    ErrorCode.BAD_REQUEST, ErrorCode.NOT_AUTHENTICATED, ErrorCode.PERMISSION_DENIED,
+    ErrorCode.NOT_FOUND, ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.NOT_ACCEPTABLE,
+    ErrorCode.CONFLICT, ErrorCode.REQUEST_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.VALIDATION_ERROR, ErrorCode.TOO_MANY_REQUESTS, ErrorCode.INTERNAL_ERROR,
+    ErrorCode.BUSY)}
 
 
 class UnencodableText(ValueError):

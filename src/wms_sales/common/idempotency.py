@@ -25,7 +25,7 @@ from ninja import Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
 from .db import retry_transaction
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, ErrorCode, ValidationFailed
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -144,7 +144,7 @@ def _claim(request: HttpRequest, key: str) -> IdempotencyKey | HttpResponse:
         stored = IdempotencyKey.objects.get(user=_account(request), key=key)
     if stored.request_hash != fingerprint:
         raise Conflict("This Idempotency-Key was already used for a different request.",
-                       code="idempotency_key_reused",
+                       code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
                        details={"key": key, "first_endpoint": stored.endpoint})
     _remember(request, key, stored)
     return _json_response(stored.status_code, stored.response_body)

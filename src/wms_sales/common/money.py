@@ -31,6 +31,34 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decim
         return LineAmounts(net=net, tax=tax, total=net + tax)
 
 
+@dataclass(frozen=True)
+class PricedLine:
+    """A document line with its price and amounts, as an invoice or a credit note holds it
+    (finance's ``InvoiceLineOut`` is this plus ``line_no``)."""
+
+    sku: str
+    description: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate_percent: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    total_amount: Decimal
+
+
+def price_line(*, sku: str, description: str, unit: str, quantity: Decimal,
+               unit_price: Decimal, discount_percent: Decimal,
+               tax_rate_percent: Decimal) -> PricedLine:
+    """``quantity`` at ``unit_price`` less the discount, plus tax, by ``line_amounts``."""
+    amounts = line_amounts(quantity, unit_price, discount_percent, tax_rate_percent)
+    return PricedLine(sku=sku, description=description, unit=unit, quantity=quantity,
+                      unit_price=unit_price, discount_percent=discount_percent,
+                      tax_rate_percent=tax_rate_percent, net_amount=amounts.net,
+                      tax_amount=amounts.tax, total_amount=amounts.total)
+
+
 
 MAX_AMOUNT = Decimal(10) ** 16  # money columns hold 18 digits, 2 of them cents
 

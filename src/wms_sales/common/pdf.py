@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import DomainError
+from .errors import DomainError, ErrorCode
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -13,6 +13,6 @@ def html_to_pdf(html: str) -> bytes:
         raise DomainError(
             "PDF rendering needs the Pango library (Debian: apt-get install "
             "libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk); the printable page works "
-            "without it.", code="pdf_unavailable", status=503) from exc
+            "without it.", code=ErrorCode.PDF_UNAVAILABLE, status=503) from exc
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()  # WeasyPrint ships no types
     return pdf

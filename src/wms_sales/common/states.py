@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
-from .errors import Conflict
+from .errors import Conflict, ErrorCode
 
 
 class InvalidTransition(Conflict):
-    code = "invalid_transition"
+    code = ErrorCode.INVALID_TRANSITION
 
     def __init__(self, from_status: str, to_status: str, document: str = "document") -> None:
         super().__init__(f"This {document} is '{from_status}' and cannot become '{to_status}'.",

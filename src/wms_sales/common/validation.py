@@ -15,3 +15,29 @@ def full_clean_or_422(instance: models.Model, *, exclude: list[str] | None = Non
     except ValidationError as exc:
         raise ValidationFailed({field: [str(m) for m in msgs]
                                 for field, msgs in exc.message_dict.items()}) from exc
+
+
+class FieldErrors:
+    """Messages collected by field (``lines[2].quantity``) so that one answer names every bad
+    field at once; ``raise_if_any`` raises the usual 422 ``ValidationFailed`` with them."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, *messages: str) -> None:
+        self.fields.setdefault(field, []).extend(messages)
+
+    def add_all(self, fields: dict[str, list[str]], *, prefix: str = "") -> None:
+        """Another ``ValidationFailed``'s fields (``exc.details["fields"]``), under ``prefix``."""
+        for name, messages in fields.items():
+            self.add(prefix + name, *messages)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def error(self) -> ValidationFailed:
+        return ValidationFailed(self.fields)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise self.error()

@@ -6,6 +6,7 @@ from wms_sales.common.errors import NotFound
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
+from .errors import CustomerError
 from .models import Customer, CustomerAddress
 from .states import CUSTOMER_LIFE
 
@@ -25,7 +26,8 @@ def customer_list(*, q: str = "", status: str | None = None) -> QuerySet[Custome
 def customer_detail(customer_id: int) -> Customer:
     customer = customer_list().filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
+        raise NotFound(f"Customer {customer_id} does not exist.",
+                       code=CustomerError.CUSTOMER_NOT_FOUND)
     return customer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from wms_sales.lifecycle.documents import Lifecycle
 
+from .errors import CustomerError
 from .models import Customer, CustomerStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -12,4 +13,4 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 CUSTOMER_LIFE: Lifecycle[Customer] = Lifecycle(
     model=Customer, document_type="customer", event_prefix="customer", label="customer",
-    noun="Customer", not_found_code="customer_not_found", transitions=TRANSITIONS)
+    noun="Customer", not_found_code=CustomerError.CUSTOMER_NOT_FOUND, transitions=TRANSITIONS)

@@ -1,14 +1,18 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import get_type_hints
 
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
+from pydantic import create_model
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.errors import NotFound
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.money import PricedLine
 from wms_sales.common.schemas import IsoDate, Schema
+from wms_sales.customers.errors import CustomerError
 from wms_sales.customers.models import Customer, PaymentMethod
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 
@@ -18,18 +22,11 @@ from .models import CreditNoteStatus, InvoiceStatus
 router = Router(tags=["finance"])
 
 
-class InvoiceLineOut(Schema):
-    line_no: int
-    sku: str
-    description: str
-    unit: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate_percent: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
+# An invoice or credit-note line: its number, then the fields of ``PricedLine`` (one
+# declaration of the line's fields for the services and the API).
+InvoiceLineOut = create_model(
+    "InvoiceLineOut", __base__=Schema, line_no=(int, ...),
+    **{name: (hint, ...) for name, hint in get_type_hints(PricedLine).items()})
 
 
 class InvoiceSummaryOut(Schema):
@@ -174,7 +171,8 @@ def allocate_payment(request: HttpRequest, payment_id: int, payload: AllocateIn)
 def customer_balance(request: HttpRequest, customer_id: int, as_of: IsoDate | None = None):
     """Invoiced − credited − paid, and the aging of open invoices by days overdue."""
     if not Customer.objects.filter(pk=customer_id).exists():
-        raise NotFound(f"Customer {customer_id} does not exist.", code="customer_not_found")
+        raise NotFound(f"Customer {customer_id} does not exist.",
+                       code=CustomerError.CUSTOMER_NOT_FOUND)
     return {"customer_id": customer_id, **selectors.customer_balance(customer_id),
             "aging": selectors.aging(customer_id=customer_id, as_of=as_of)}
 

@@ -11,6 +11,7 @@ from wms_sales.common.money import to_cents
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
+from .errors import FinanceError
 from .models import CreditNote, CreditNoteStatus, Invoice, InvoiceStatus, Payment, PaymentAllocation
 from .states import CREDIT_NOTE_LIFE, PAYMENT_LIFE
 
@@ -86,7 +87,7 @@ def invoice_detail(invoice_id: int) -> Invoice:
     invoice = (Invoice.objects.select_related("customer").prefetch_related("lines")
                .filter(pk=invoice_id).first())
     if invoice is None:
-        raise NotFound(f"Invoice {invoice_id} does not exist.", code="invoice_not_found")
+        raise NotFound(f"Invoice {invoice_id} does not exist.", code=FinanceError.INVOICE_NOT_FOUND)
     return invoice
 
 
@@ -103,7 +104,7 @@ def payment_detail(payment_id: int) -> Payment:
     payment = (Payment.objects.select_related("customer", "created_by", "credit_note")
                .prefetch_related("allocations__invoice").filter(pk=payment_id).first())
     if payment is None:
-        raise NotFound(f"Payment {payment_id} does not exist.", code="payment_not_found")
+        raise NotFound(f"Payment {payment_id} does not exist.", code=FinanceError.PAYMENT_NOT_FOUND)
     return payment
 
 
@@ -125,7 +126,7 @@ def credit_note_detail(credit_note_id: int) -> CreditNote:
             .filter(pk=credit_note_id).first())
     if note is None:
         raise NotFound(f"Credit note {credit_note_id} does not exist.",
-                       code="credit_note_not_found")
+                       code=FinanceError.CREDIT_NOTE_NOT_FOUND)
     return note
 
 

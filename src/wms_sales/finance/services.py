@@ -4,7 +4,6 @@ allocating payments. One transaction each; invoices are locked in id order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,11 +14,13 @@ from django.utils import timezone
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_insert, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
-from wms_sales.common.money import cents_or_none, to_cents
+from wms_sales.common.money import PricedLine, cents_or_none, to_cents
 from wms_sales.common.numbering import document_number
+from wms_sales.common.validation import FieldErrors
 from wms_sales.customers.models import Customer, PaymentMethod
 from wms_sales.events.services import record_event
 
+from .errors import FinanceError
 from .models import (
     CreditApplication,
     CreditNote,
@@ -35,23 +36,7 @@ from .models import (
 from .states import CREDIT_NOTE_LIFE, PAYMENT_LIFE, payment_state
 
 
-@dataclass(frozen=True)
-class PricedLineData:
-    """A priced line for an invoice or a credit note."""
-
-    sku: str
-    description: str
-    unit: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate_percent: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
-
-
-def _totals(lines: Sequence[PricedLineData]) -> tuple[Decimal, Decimal]:
+def _totals(lines: Sequence[PricedLine]) -> tuple[Decimal, Decimal]:
     return (sum((line.net_amount for line in lines), Decimal(0)),
             sum((line.tax_amount for line in lines), Decimal(0)))
 
@@ -59,7 +44,7 @@ def _totals(lines: Sequence[PricedLineData]) -> tuple[Decimal, Decimal]:
 @transaction.atomic
 def issue_invoice(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                   source_ref: str, order_ref: str, issue_date: date,
-                  lines: Sequence[PricedLineData]) -> Invoice:
+                  lines: Sequence[PricedLine]) -> Invoice:
     """Raise the invoice for a shipment; due date from the customer's payment terms."""
     net, tax = _totals(lines)
     invoice = Invoice.objects.create(
@@ -91,12 +76,12 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
     if not allocations:
         return Decimal(0)  # unallocated money on account, or a refund paid out
     wanted: dict[object, Decimal] = {}  # by invoice id as sent: ids that are no int fail below
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     for index, allocation in enumerate(allocations):
         amount = cents_or_none(allocation.get("amount", 0))
         if amount is None or amount <= 0:
-            errors.setdefault(f"allocations[{index}].amount", []).append(
-                "Must be a positive amount with at most 2 decimals.")
+            errors.add(f"allocations[{index}].amount",
+                       "Must be a positive amount with at most 2 decimals.")
             amount = Decimal(0)
         wanted[allocation.get("invoice_id")] = wanted.get(allocation.get("invoice_id"),
                                                           Decimal(0)) + amount
@@ -106,19 +91,18 @@ def _allocate(payment: Payment, allocations: Sequence[dict[str, Any]],
         invoice = invoices.get(allocation.get("invoice_id"))
         at = f"allocations[{index}]."
         if invoice is None or invoice.customer_id != payment.customer_id:
-            errors.setdefault(at + "invoice_id", []).append(
-                f"Invoice {allocation.get('invoice_id')} is not an invoice of this customer.")
+            errors.add(at + "invoice_id", f"Invoice {allocation.get('invoice_id')} is not an "
+                                          "invoice of this customer.")
         elif wanted[invoice.pk] > invoice.open_amount:
-            errors.setdefault(at + "amount", []).append(
-                f"{invoice.number} has only {invoice.open_amount} open.")
+            errors.add(at + "amount",
+                       f"{invoice.number} has only {invoice.open_amount} open.")
     total = sum(wanted.values(), Decimal(0))
     if payment.amount < 0 and allocations:
-        errors.setdefault("allocations", []).append("A refund cannot be allocated to invoices.")
+        errors.add("allocations", "A refund cannot be allocated to invoices.")
     elif already_allocated + total > payment.amount:
-        errors.setdefault("allocations", []).append(
-            f"Allocations of {total} exceed the unallocated {payment.amount - already_allocated}.")
-    if errors:
-        raise ValidationFailed(errors)
+        errors.add("allocations", f"Allocations of {total} exceed the unallocated "
+                                  f"{payment.amount - already_allocated}.")
+    errors.raise_if_any()
     for invoice_id, amount in wanted.items():
         invoice = invoices[invoice_id]
         invoice.paid_amount += amount
@@ -171,7 +155,7 @@ def unallocate_payment(*, actor: Actor, payment_id: int, allocation_id: int) -> 
     allocation = payment.allocations.filter(pk=allocation_id).first()
     if allocation is None:
         raise NotFound(f"Payment {payment.number} has no allocation {allocation_id}.",
-                       code="allocation_not_found")
+                       code=FinanceError.ALLOCATION_NOT_FOUND)
     invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
     invoice.paid_amount -= allocation.amount
     refresh_status(invoice)
@@ -203,7 +187,7 @@ def _payment_payload(payment: Payment) -> dict[str, Any]:
 @transaction.atomic
 def issue_credit_note(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                       source_ref: str, order_ref: str, issue_date: date,
-                      lines: Sequence[PricedLineData]) -> CreditNote:
+                      lines: Sequence[PricedLine]) -> CreditNote:
     """Raise a credit note (e.g. for a received return); it lowers the balance at once."""
     net, tax = _totals(lines)
     note = CreditNote.objects.create(
@@ -250,15 +234,14 @@ def apply_credit_note(*, actor: Actor, credit_note_id: int, invoice_id: int,
                                               "this credit note's customer."})
     amount = (_positive_cents(amount, "amount") if amount is not None
               else min(note.remaining_amount, invoice.open_amount))
-    errors = {}
+    errors = FieldErrors()
     if amount > note.remaining_amount:
-        errors["amount"] = f"{note.number} has only {note.remaining_amount} left."
+        errors.add("amount", f"{note.number} has only {note.remaining_amount} left.")
     elif amount > invoice.open_amount:
-        errors["amount"] = f"{invoice.number} has only {invoice.open_amount} open."
+        errors.add("amount", f"{invoice.number} has only {invoice.open_amount} open.")
     elif amount <= 0:
-        errors["amount"] = "Nothing left to apply."
-    if errors:
-        raise ValidationFailed(errors)
+        errors.add("amount", "Nothing left to apply.")
+    errors.raise_if_any()
     invoice.credited_amount += amount
     refresh_status(invoice)
     invoice.save(update_fields=["credited_amount", "status"])

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from wms_sales.lifecycle.documents import Lifecycle
 
+from .errors import FinanceError
 from .models import CreditNote, Payment, PaymentState
 from .models import CreditNoteStatus as C
 
@@ -27,12 +28,12 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 CREDIT_NOTE_LIFE: Lifecycle[CreditNote] = Lifecycle(
     model=CreditNote, document_type="credit_note", event_prefix="credit_note",
-    label="credit note", noun="Credit note", not_found_code="credit_note_not_found",
+    label="credit note", noun="Credit note", not_found_code=FinanceError.CREDIT_NOTE_NOT_FOUND,
     transitions=CREDIT_NOTE_TRANSITIONS)
 
 PAYMENT_LIFE: Lifecycle[Payment] = Lifecycle(
     model=Payment, document_type="payment", event_prefix="payment", label="payment",
-    noun="Payment", not_found_code="payment_not_found", transitions=PAYMENT_TRANSITIONS)
+    noun="Payment", not_found_code=FinanceError.PAYMENT_NOT_FOUND, transitions=PAYMENT_TRANSITIONS)
 
 
 def payment_state(amount: Decimal, allocated: Decimal) -> str:

@@ -1,18 +1,17 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from wms_sales.catalog.models import Product
 from wms_sales.common.api import require_perm
 from wms_sales.common.schemas import Schema
 
 from . import selectors, services
 from .models import MoveReason, StockLevel, StockMove, Warehouse
+from .schemas import ProductInWarehouseOut
 
 warehouses_router = Router(tags=["warehouses"])
 stock_router = Router(tags=["stock"])
@@ -36,35 +35,6 @@ class WarehousePatch(Schema):
 
 class WarehouseOut(WarehouseIn):
     id: int
-
-
-class AtProductAndWarehouse(Protocol):
-    """A row about one product in one warehouse (a stock level, an order line …)."""
-
-    product: Product
-    warehouse: Warehouse
-
-
-class ProductInWarehouseOut(Schema):
-    """Which product in which warehouse, for anything with ``product`` and ``warehouse``."""
-
-    product_id: int
-    sku: str
-    product_name: str
-    warehouse_id: int
-    warehouse_code: str
-
-    @staticmethod
-    def resolve_sku(obj: AtProductAndWarehouse) -> str:
-        return obj.product.sku
-
-    @staticmethod
-    def resolve_product_name(obj: AtProductAndWarehouse) -> str:
-        return obj.product.name
-
-    @staticmethod
-    def resolve_warehouse_code(obj: AtProductAndWarehouse) -> str:
-        return obj.warehouse.code
 
 
 class StockLevelOut(ProductInWarehouseOut):

@@ -15,6 +15,7 @@ from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_update
 from wms_sales.common.errors import Conflict
 
+from .errors import InventoryError
 from .models import MoveReason, Reservation, StockLevel, StockMove
 from .services import lock_levels, save_levels
 
@@ -45,7 +46,8 @@ def reserve(*, source_type: str, source_ref: str, requests: Sequence[Reservation
         if wanted[(r.product_id, r.warehouse_id)] > levels[(r.product_id, r.warehouse_id)].available
     ]
     if short:
-        raise Conflict(f"Not enough stock for {len(short)} line(s).", code="insufficient_stock",
+        raise Conflict(f"Not enough stock for {len(short)} line(s).",
+                       code=InventoryError.INSUFFICIENT_STOCK,
                        details={"lines": short})
     for pair, quantity in wanted.items():
         levels[pair].reserved += quantity
@@ -106,7 +108,7 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
              if r.source_id not in held or held[r.source_id].quantity < r.quantity]
     if short:
         raise Conflict("Some lines are not reserved for the quantity to ship.",
-                       code="insufficient_reservation", details={"lines": short})
+                       code=InventoryError.INSUFFICIENT_RESERVATION, details={"lines": short})
     moves = []
     for request in requests:
         level = levels[(request.product_id, request.warehouse_id)]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict
@@ -9,6 +10,7 @@ from django_stubs_ext import WithAnnotations
 
 from wms_sales.common.errors import NotFound
 
+from .errors import InventoryError
 from .models import StockLevel, StockMove, Warehouse
 
 QUANTUM = Decimal("0.0001")  # the places every stored quantity has
@@ -22,7 +24,8 @@ def warehouse_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
 def warehouse_detail(warehouse_id: int) -> Warehouse:
     warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
     if warehouse is None:
-        raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
+        raise NotFound(f"Warehouse {warehouse_id} does not exist.",
+                       code=InventoryError.WAREHOUSE_NOT_FOUND)
     return warehouse
 
 
@@ -65,6 +68,12 @@ def stock_moves(*, product_id: int | None = None, warehouse_id: int | None = Non
     if reason:
         qs = qs.filter(reason=reason)
     return qs.order_by("-id")
+
+
+def pairs_with_moves(product_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(product, warehouse) pairs of these products that have any ledger line."""
+    return set(StockMove.objects.filter(product_id__in=list(product_ids)).order_by()
+               .values_list("product_id", "warehouse_id").distinct())
 
 
 def ledger_totals() -> dict[tuple[int, int], object]:

@@ -20,6 +20,7 @@ from wms_sales.common.db import bulk_insert, bulk_update
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 
+from .errors import InventoryError
 from .models import MoveReason, StockLevel, StockMove, Warehouse
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "active", "is_default")
@@ -36,7 +37,7 @@ def _save_warehouse(warehouse: Warehouse) -> Warehouse:
     full_clean_or_422(warehouse)
     if Warehouse.objects.filter(code=warehouse.code).exclude(pk=warehouse.pk).exists():
         raise Conflict(f"Warehouse code {warehouse.code!r} is already taken.",
-                       code="duplicate_code", details={"field": "code"})
+                       code=InventoryError.DUPLICATE_CODE, details={"field": "code"})
     if warehouse.is_default:
         Warehouse.objects.exclude(pk=warehouse.pk).filter(is_default=True).update(is_default=False)
     elif not Warehouse.objects.exclude(pk=warehouse.pk).filter(is_default=True).exists():
@@ -46,7 +47,7 @@ def _save_warehouse(warehouse: Warehouse) -> Warehouse:
             warehouse.save()
     except IntegrityError as exc:
         raise Conflict(f"Warehouse code {warehouse.code!r} is already taken.",
-                       code="duplicate_code", details={"field": "code"}) from exc
+                       code=InventoryError.DUPLICATE_CODE, details={"field": "code"}) from exc
     return warehouse
 
 
@@ -60,7 +61,8 @@ def create_warehouse(*, actor: Actor, **fields: Any) -> Warehouse:
 def update_warehouse(*, actor: Actor, warehouse_id: int, **changes: Any) -> Warehouse:
     warehouse = Warehouse.objects.select_for_update().filter(pk=warehouse_id).first()
     if warehouse is None:
-        raise NotFound(f"Warehouse {warehouse_id} does not exist.", code="warehouse_not_found")
+        raise NotFound(f"Warehouse {warehouse_id} does not exist.",
+                       code=InventoryError.WAREHOUSE_NOT_FOUND)
     unknown = set(changes) - set(WAREHOUSE_FIELDS)
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
@@ -120,7 +122,7 @@ def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Act
         raise ValidationFailed({"quantity": f"On hand would exceed {MAX_QUANTITY - 1} units."})
     if new_on_hand < level.reserved:
         raise Conflict(
-            "Not enough unreserved stock for this change.", code="insufficient_stock",
+            "Not enough unreserved stock for this change.", code=InventoryError.INSUFFICIENT_STOCK,
             details={"product_id": level.product_id, "warehouse_id": level.warehouse_id,
                      "on_hand": str(level.on_hand), "reserved": str(level.reserved),
                      "requested_change": str(quantity)})
@@ -260,6 +262,58 @@ def receive_returned_goods(*, actor: Actor, items: Sequence[ReturnedGoods], docu
                                         note="damaged return", **source))
     save_levels(levels.values(), ["on_hand"], moves)
     return moves
+
+
+# --- opening stock (onboarding import) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class OpeningStock:
+    product_id: int
+    warehouse_id: int
+    quantity: Decimal
+    note: str
+
+
+def opening_stock_problems(quantity: Decimal | None, note: str) -> dict[str, list[str]]:
+    """The ledger line's own field rules (digits, note length) for an opening balance, by
+    field, without writing anything: what an import checks before ``receive_opening_stock``."""
+    move = StockMove(quantity=quantity, balance_after=quantity, reason=MoveReason.OPENING,
+                     note=note)
+    try:
+        full_clean_or_422(move, exclude=["product", "warehouse", "actor", "balance_after"])
+    except ValidationFailed as exc:
+        return exc.details["fields"]
+    return {}
+
+
+def receive_opening_stock(rows: Sequence[OpeningStock], *, actor: Any,
+                          source_ref: str) -> int:
+    """First balances of (product, warehouse) pairs, inside the caller's transaction, in bulk.
+
+    The caller has checked that no pair has moves yet (a second opening would double it). A
+    level that exists already (without moves) is locked and posted to like any stock change;
+    the usual case, a new level, is born with its opening quantity and its single move
+    (balance_after = quantity = on_hand): two INSERTs per call, not four per row. A level
+    created meanwhile by someone else fails the insert with an IntegrityError."""
+    actor = actor if getattr(actor, "pk", None) else None  # AnonymousUser has no row
+    fields = {"reason": MoveReason.OPENING, "source_type": "import",
+              "source_ref": source_ref[:40], "actor": actor}
+    by_pair = {(row.product_id, row.warehouse_id): row for row in rows}
+    existing = by_pair.keys() & set(StockLevel.objects.filter(
+        product_id__in={p for p, _w in by_pair}, warehouse_id__in={w for _p, w in by_pair},
+    ).values_list("product_id", "warehouse_id"))
+    for pair, level in (lock_levels(existing) if existing else {}).items():
+        post_move(level=level, quantity=by_pair[pair].quantity, note=by_pair[pair].note,
+                  **fields)
+    new = [row for pair, row in by_pair.items() if pair not in existing]
+    StockLevel.objects.bulk_create([
+        StockLevel(product_id=row.product_id, warehouse_id=row.warehouse_id,
+                   on_hand=row.quantity) for row in new])
+    StockMove.objects.bulk_create([
+        StockMove(product_id=row.product_id, warehouse_id=row.warehouse_id,
+                  quantity=row.quantity, balance_after=row.quantity, note=row.note,
+                  **fields) for row in new])
+    return len(by_pair)
 
 
 # --- stock events from the warehouse side (wms.inventory, applied by `wms-sales consume`) ---

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from wms_sales.common import states
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.errors import NotFound
+from wms_sales.common.errors import ErrorCodes, NotFound
 from wms_sales.events.services import record_event
 
 from .models import DocumentTransition
@@ -47,7 +47,7 @@ class Lifecycle(Generic[D]):
     event_prefix: str  # "order" → "order.approved"
     label: str  # in messages: "This sales order is 'pending' and cannot become …"
     noun: str  # in a 404: "Order 7 does not exist."
-    not_found_code: str
+    not_found_code: ErrorCodes
     transitions: Mapping[str, Set[str]]
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # by target status
 

@@ -23,6 +23,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from wms_sales.common.errors import DomainError
 
+from .errors import OnboardingError
+
 FORMATS = ("csv", "xlsx")
 MAX_ROWS = 200_000  # a bound on what one upload may make us hold in memory
 # A leading one of these makes Excel evaluate the cell as a formula (CSV injection); exports
@@ -36,7 +38,7 @@ class FileProblem(DomainError):
     """The file as a whole cannot be read (format, encoding, no header …)."""
 
     status = 400
-    code = "bad_import_file"
+    code = OnboardingError.BAD_IMPORT_FILE
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """What can be imported and exported: one ``Kind`` per list (customers, products, stock).
 
 A kind names its columns, checks a parsed row against the same model rules the services use
-(``full_clean``, uniqueness, the product's quantity precision), writes the checked rows in
-batches inside the caller's transaction, and lists the rows an export holds."""
+(``full_clean``, uniqueness, the product's quantity precision), hands the checked rows in
+batches to the owning app's bulk service (customers, catalog, inventory) inside the caller's
+transaction, and lists the rows an export holds. It writes no table itself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.db import models
 from django.utils.functional import Promise
@@ -19,7 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.selectors import product_list
-from wms_sales.common.actors import Actor, user_of
+from wms_sales.catalog.services import import_products
+from wms_sales.common.actors import Actor
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 from wms_sales.customers.models import (
@@ -29,13 +31,20 @@ from wms_sales.customers.models import (
     PaymentMethod,
 )
 from wms_sales.customers.selectors import customer_list
-from wms_sales.customers.services import require_credit_permission
-from wms_sales.inventory.models import MoveReason, StockLevel, StockMove, Warehouse
-from wms_sales.inventory.selectors import stock_levels
-from wms_sales.inventory.services import lock_levels, parse_quantity, post_move
+from wms_sales.customers.services import import_customers
+from wms_sales.inventory.selectors import pairs_with_moves, stock_levels, warehouse_list
+from wms_sales.inventory.services import (
+    OpeningStock,
+    opening_stock_problems,
+    parse_quantity,
+    receive_opening_stock,
+)
 
 from .columns import OMIT, CellError, Column, boolean, choice, decimal, normalize, whole_number
 from .files import Table
+
+if TYPE_CHECKING:  # only inventory's services and selectors touch its tables
+    from wms_sales.inventory.models import Warehouse
 
 T = TypeVar("T")
 BATCH = 1000  # rows per INSERT batch and per look-up query
@@ -92,10 +101,6 @@ def existing_values(queryset: models.QuerySet, field_name: str,
     """Rows of ``queryset`` whose ``field_name`` is one of ``values``, in chunked queries."""
     for chunk in batched(sorted(set(values)), LOOKUP_CHUNK):
         yield from queryset.filter(**{f"{field_name}__in": chunk})
-
-
-def actor_or_none(actor: Actor) -> Any:
-    return user_of(actor)  # AnonymousUser has no row
 
 
 class Kind:
@@ -265,25 +270,8 @@ class CustomerKind(Kind):
 
     def write(self, items: list[tuple[Customer, CustomerAddress | None]], *, actor: Actor,
               source: str, progress: Progress) -> int:
-        actor = actor_or_none(actor)
-        for customer, _address in items:
-            require_credit_permission(actor, credit_limit=customer.credit_limit,
-                                      old_status=CustomerStatus.ACTIVE, new_status=customer.status)
         for batch in _in_batches(items, progress):
-            customers = [customer for customer, _address in batch]
-            for customer in customers:
-                customer.created_by = customer.updated_by = actor
-            Customer.objects.bulk_create(customers)
-            # Backends that cannot return ids from a bulk insert (MySQL) are asked by code.
-            ids = {} if all(c.pk for c in customers) else dict(
-                Customer.objects.filter(code__in=[c.code for c in customers])
-                .values_list("code", "pk"))
-            addresses = []
-            for customer, address in batch:
-                if address is not None:
-                    address.customer_id = customer.pk or ids[customer.code]
-                    addresses.append(address)
-            CustomerAddress.objects.bulk_create(addresses)
+            import_customers(batch, actor=actor)
         return len(items)
 
     def export_values(self) -> Iterator[dict[str, Any]]:
@@ -326,7 +314,7 @@ class ProductKind(Kind):
     def write(self, items: list[Product], *, actor: Actor, source: str,
               progress: Progress) -> int:
         for batch in _in_batches(items, progress):
-            Product.objects.bulk_create(batch)
+            import_products(batch, actor=actor)
         return len(items)
 
     def export_values(self) -> Iterator[dict[str, Any]]:
@@ -341,14 +329,6 @@ class StockContext:
     products: dict[str, Product]
     warehouses: dict[str, Warehouse]
     with_history: set[tuple[int, int]]  # (product, warehouse) pairs that already have moves
-
-
-@dataclass(frozen=True)
-class OpeningStock:
-    product_id: int
-    warehouse_id: int
-    quantity: Decimal
-    note: str
 
 
 class StockKind(Kind):
@@ -371,10 +351,9 @@ class StockKind(Kind):
             (raw["sku"] for raw in raws if raw.get("sku")))}
         history: set[tuple[int, int]] = set()
         for chunk in batched(sorted(p.pk for p in products.values()), LOOKUP_CHUNK):
-            history.update(StockMove.objects.filter(product_id__in=chunk).order_by()
-                           .values_list("product_id", "warehouse_id").distinct())
+            history |= pairs_with_moves(chunk)
         return StockContext(products=products,
-                            warehouses={w.code: w for w in Warehouse.objects.all()},
+                            warehouses={w.code: w for w in warehouse_list()},
                             with_history=history)
 
     def check(self, values: dict[str, Any],
@@ -399,11 +378,8 @@ class StockKind(Kind):
             problems.append(("sku", _("%(sku)s already has stock movements in %(warehouse)s; "
                                       "post an adjustment instead.")
                              % {"sku": sku, "warehouse": code}))
-        # An unsaved move, only validated: a missing quantity is one of the problems it names.
-        problems += model_problems(
-            StockMove(quantity=quantity, balance_after=quantity,  # type: ignore[misc]
-                      reason=MoveReason.OPENING, note=note),
-            exclude=["product", "warehouse", "actor", "balance_after"])
+        problems += [(name, message) for name, messages
+                     in opening_stock_problems(quantity, note).items() for message in messages]
         if problems or product is None or warehouse is None or quantity is None:
             return None, problems
         return OpeningStock(product.pk, warehouse.pk, quantity, note), []
@@ -420,33 +396,11 @@ class StockKind(Kind):
 
     def write(self, items: list[OpeningStock], *, actor: Actor, source: str,
               progress: Progress) -> int:
-        actor = actor_or_none(actor)
-        fields = {"reason": MoveReason.OPENING, "source_type": "import",
-                  "source_ref": source[:40], "actor": actor}
         # Sorted so that batch after batch takes its row locks in the one global order
         # (product, warehouse) every other stock writer uses.
         items = sorted(items, key=lambda item: (item.product_id, item.warehouse_id))
         for batch in _in_batches(items, progress):
-            by_pair = {(item.product_id, item.warehouse_id): item for item in batch}
-            existing = by_pair.keys() & set(StockLevel.objects.filter(
-                product_id__in={p for p, _w in by_pair}, warehouse_id__in={w for _p, w in by_pair},
-            ).values_list("product_id", "warehouse_id"))
-            # A level that exists already (without moves, or the row would have been refused)
-            # is locked and posted to through the service, as any stock change is.
-            for pair, level in (lock_levels(existing) if existing else {}).items():
-                post_move(level=level, quantity=by_pair[pair].quantity, note=by_pair[pair].note,
-                          **fields)
-            # The usual case, a new level, is born with its opening quantity and its single
-            # move (balance_after = quantity = on_hand): two INSERTs a batch, not four a row.
-            # A level created meanwhile by someone else fails the insert: nothing is imported.
-            new = [item for pair, item in by_pair.items() if pair not in existing]
-            StockLevel.objects.bulk_create([
-                StockLevel(product_id=item.product_id, warehouse_id=item.warehouse_id,
-                           on_hand=item.quantity) for item in new])
-            StockMove.objects.bulk_create([
-                StockMove(product_id=item.product_id, warehouse_id=item.warehouse_id,
-                          quantity=item.quantity, balance_after=item.quantity, note=item.note,
-                          **fields) for item in new])
+            receive_opening_stock(batch, actor=actor, source_ref=source)
         return len(items)
 
     def export_values(self) -> Iterator[dict[str, Any]]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from wms_sales.common.actors import Actor
 from wms_sales.common.errors import Conflict, NotFound
 
+from .errors import OnboardingError
 from .files import file_format, read_table, write_csv, write_xlsx
 from .kinds import KINDS, Kind, Progress, RowError, no_progress
 
@@ -36,7 +37,8 @@ def get_kind(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         raise NotFound(_("Unknown kind “%(kind)s”; choose one of: %(kinds)s.")
-                       % {"kind": name, "kinds": ", ".join(KINDS)}, code="unknown_kind") from None
+                       % {"kind": name, "kinds": ", ".join(KINDS)},
+                       code=OnboardingError.UNKNOWN_KIND) from None
 
 
 def import_file(*, actor: Actor, kind: str, data: bytes, filename: str, dry_run: bool = False,
@@ -59,7 +61,7 @@ def import_file(*, actor: Actor, kind: str, data: bytes, filename: str, dry_run:
     except IntegrityError as exc:
         raise Conflict(_("Another change collided with this import, so nothing was imported; "
                          "please try again. (%(reason)s)") % {"reason": exc},
-                       code="import_conflict") from exc
+                       code=OnboardingError.IMPORT_CONFLICT) from exc
     return report
 
 

@@ -1,6 +1,5 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,7 +9,7 @@ from ninja.pagination import paginate
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import IsoDate, Schema
-from wms_sales.inventory.api import ProductInWarehouseOut
+from wms_sales.inventory.schemas import ProductInWarehouseOut
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 
 from . import selectors, services
@@ -81,44 +80,6 @@ class LineOut(ProductInWarehouseOut):
     closed_quantity: Decimal
     open_quantity: Decimal
     reserved_quantity: Decimal
-
-
-class OfOrderLine(Protocol):
-    """A document line made from an order line (an outbound line, a return line)."""
-
-    order_line: SalesOrderLine
-
-
-class OrderLineItemOut(Schema):
-    """A line of a document made from order lines (outbound, return): which order line and
-    product it is, without repeating the product on the document."""
-
-    id: int
-    order_line_id: int
-    line_no: int
-    sku: str
-    product_name: str
-    unit: str
-    quantity: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
-
-    @staticmethod
-    def resolve_line_no(obj: OfOrderLine) -> int:
-        return obj.order_line.line_no
-
-    @staticmethod
-    def resolve_sku(obj: OfOrderLine) -> str:
-        return obj.order_line.product.sku
-
-    @staticmethod
-    def resolve_product_name(obj: OfOrderLine) -> str:
-        return obj.order_line.product.name
-
-    @staticmethod
-    def resolve_unit(obj: OfOrderLine) -> str:
-        return obj.order_line.product.unit
 
 
 class OrderSummaryOut(Schema):

@@ -12,6 +12,7 @@ from wms_sales.inventory.reservations import held_quantities
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
+from .errors import OrderError
 from .models import OPEN_STATUSES, SalesOrder, SalesOrderLine
 from .states import ORDER_LIFE
 
@@ -59,7 +60,7 @@ def order_detail(order_id: int) -> SalesOrder:
                                                "reviewed_by")
              .filter(pk=order_id).first())
     if order is None:
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+        raise NotFound(f"Order {order_id} does not exist.", code=OrderError.ORDER_NOT_FOUND)
     lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
     held = held_quantities(source_type=RESERVATION_SOURCE, source_ids=[line.pk for line in lines])
     for line in lines:

@@ -18,12 +18,13 @@ from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.api import check_perm
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import Conflict, Forbidden, ValidationFailed
 from wms_sales.common.models import DecimalSize
 from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
+from wms_sales.common.permissions import check_perm
+from wms_sales.common.validation import FieldErrors
 from wms_sales.customers.models import MONEY, Customer, CustomerAddress, CustomerStatus
 from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse
@@ -31,6 +32,7 @@ from wms_sales.inventory.reservations import ReservationRequest, release, reserv
 from wms_sales.inventory.selectors import default_warehouse
 from wms_sales.inventory.services import lock_levels
 
+from .errors import OrderError
 from .models import (
     OPEN_STATUSES,
     PERCENT,
@@ -43,41 +45,44 @@ from .models import (
 from .selectors import RESERVATION_SOURCE, credit_exposure
 from .states import ORDER_LIFE, InvalidTransition
 
+# Why a customer cannot order, by its status.
+NOT_ORDERABLE = {CustomerStatus.BLOCKED: OrderError.CUSTOMER_BLOCKED,
+                 CustomerStatus.INACTIVE: OrderError.CUSTOMER_INACTIVE}
 HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id",
                  "delivery_recipient", "delivery_phone", "delivery_address", "note")
 
 
 # --- entry ---------------------------------------------------------------------------------
 
-def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+def _decimal(value: Any, field: str, errors: FieldErrors) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(f"{value!r} is not a number.")
+        errors.add(field, f"{value!r} is not a number.")
         return None
     if not number.is_finite():
-        errors.setdefault(field, []).append(f"{value!r} is not a number.")
+        errors.add(field, f"{value!r} is not a number.")
         return None
     return number
 
 
 def _fits(number: Decimal, spec: DecimalSize, field: str,
-          errors: dict[str, list[str]]) -> bool:
+          errors: FieldErrors) -> bool:
     """Whether ``number`` is stored as is in a column of ``spec`` (not rounded, no overflow)."""
     places, whole = spec["decimal_places"], spec["max_digits"] - spec["decimal_places"]
     if number and number.adjusted() >= whole:
-        errors.setdefault(field, []).append(f"Must be less than 10^{whole}.")
+        errors.add(field, f"Must be less than 10^{whole}.")
         return False
     if number != number.quantize(Decimal(1).scaleb(-places)):  # exact: at most 20 digits here
-        errors.setdefault(field, []).append(f"At most {places} decimal places.")
+        errors.add(field, f"At most {places} decimal places.")
         return False
     return True
 
 
-def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
+def _percent(value: Any, field: str, errors: FieldErrors) -> Decimal:
     number = _decimal(value if value is not None else 0, field, errors)
     if number is not None and not Decimal(0) <= number <= Decimal(100):
-        errors.setdefault(field, []).append("Must be between 0 and 100.")
+        errors.add(field, "Must be between 0 and 100.")
     elif number is not None:
         _fits(number, PERCENT, field, errors)
     return number if number is not None else Decimal(0)
@@ -93,35 +98,35 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     products = Product.objects.in_bulk({line.get("product_id") for line in lines})
     warehouses = Warehouse.objects.in_bulk({line.get("warehouse_id") for line in lines
                                             if line.get("warehouse_id")})
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     built = []
     for index, line in enumerate(lines):
         at = f"lines[{index}]."
         product = products.get(line.get("product_id"))
         if product is None:
-            errors.setdefault(at + "product_id", []).append(
-                f"Product {line.get('product_id')} does not exist.")
+            errors.add(at + "product_id",
+                       f"Product {line.get('product_id')} does not exist.")
         elif not product.active:
-            errors.setdefault(at + "product_id", []).append(f"{product.sku} is inactive.")
+            errors.add(at + "product_id", f"{product.sku} is inactive.")
         warehouse: Warehouse | None = default_wh
         if line.get("warehouse_id"):
             warehouse = warehouses.get(line["warehouse_id"])
             if warehouse is None or not warehouse.active:
-                errors.setdefault(at + "warehouse_id", []).append(
-                    f"Warehouse {line['warehouse_id']} does not exist or is inactive.")
+                errors.add(at + "warehouse_id",
+                           f"Warehouse {line['warehouse_id']} does not exist or is inactive.")
         quantity = _decimal(line.get("quantity"), at + "quantity", errors)
         if quantity is not None:
             if quantity <= 0:
-                errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
+                errors.add(at + "quantity", "Must be greater than zero.")
             elif (_fits(quantity, QUANTITY, at + "quantity", errors) and product is not None
                   and (problem := product.quantity_error(quantity))):
-                errors.setdefault(at + "quantity", []).append(problem)
+                errors.add(at + "quantity", problem)
         price = line.get("unit_price")
         if price is None and product is not None:
             price = product.list_price
         unit_price = _decimal(price if price is not None else 0, at + "unit_price", errors)
         if unit_price is not None and unit_price < 0:
-            errors.setdefault(at + "unit_price", []).append("Must not be negative.")
+            errors.add(at + "unit_price", "Must not be negative.")
         elif unit_price is not None:
             _fits(unit_price, PRICE, at + "unit_price", errors)
         discount = _percent(line.get("discount_percent"), at + "discount_percent", errors)
@@ -144,8 +149,7 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     if not errors:
         _fits(sum((line.total_amount for line in built), Decimal(0)), MONEY, "total_amount",
               errors)
-    if errors:
-        raise ValidationFailed(errors)
+    errors.raise_if_any()
     return built
 
 
@@ -162,7 +166,7 @@ def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
     if customer.status != CustomerStatus.ACTIVE:
         raise Conflict(f"Customer {customer.code} is {customer.status} and cannot order.",
-                       code=f"customer_{customer.status}",
+                       code=NOT_ORDERABLE[customer.status],
                        details={"customer_id": customer.pk, "status": customer.status})
     return customer
 
@@ -290,7 +294,8 @@ def update_order(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]]
     order = ORDER_LIFE.lock(order_id)
     if order.status != OrderStatus.PENDING:
         raise Conflict(f"Order {order.number} is {order.status}; only pending orders can be "
-                       "edited.", code="order_not_editable", details={"status": order.status})
+                       "edited.",
+                       code=OrderError.ORDER_NOT_EDITABLE, details={"status": order.status})
     unknown = set(header) - set(HEADER_FIELDS)
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in sorted(unknown)})
@@ -329,7 +334,7 @@ def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
     ORDER_LIFE.check(order.status, OrderStatus.APPROVED)
     refused = approval_forbidden_reason(actor, order)
     if refused:
-        raise Forbidden(refused, code="segregation_of_duties")
+        raise Forbidden(refused, code=OrderError.SEGREGATION_OF_DUTIES)
     lines = list(order.lines.select_related("product", "warehouse"))
     # Stock levels before the customer: the order in which a posting takes them too (its
     # invoice's foreign key locks the customer last), so MariaDB's shared foreign-key locks
@@ -342,7 +347,8 @@ def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
         if exposure + order.total_amount > customer.credit_limit:
             if not override_credit:
                 raise Conflict(
-                    f"Credit limit of {customer.code} exceeded.", code="credit_limit_exceeded",
+                    f"Credit limit of {customer.code} exceeded.",
+                               code=OrderError.CREDIT_LIMIT_EXCEEDED,
                     details={"credit_limit": str(customer.credit_limit),
                              "exposure": str(exposure),
                              "receivables": str(parts["receivables"]),
@@ -432,7 +438,7 @@ def record_shipment(*, actor: Actor, order: SalesOrder, shipped: dict[int, Decim
                 if line_id not in lines or qty > lines[line_id].open_quantity]
     if too_much:
         raise Conflict("Shipping more than the order still has open.",
-                       code="exceeds_open_quantity", details={"lines": too_much})
+                       code=OrderError.EXCEEDS_OPEN_QUANTITY, details={"lines": too_much})
     for line_id, quantity in shipped.items():
         lines[line_id].shipped_quantity += quantity
     bulk_update(lines.values(), ["shipped_quantity"])
@@ -458,7 +464,7 @@ def lock_for_return(order_id: int) -> SalesOrder:
     order = ORDER_LIFE.lock(order_id)
     if order.status not in RETURNABLE_STATUSES:
         raise Conflict(f"Order {order.number} is '{order.status}'; only shipping or completed "
-                       "orders can have returns.", code="order_not_returnable",
+                       "orders can have returns.", code=OrderError.ORDER_NOT_RETURNABLE,
                        details={"status": order.status,
                                 "returnable_statuses": list(RETURNABLE_STATUSES)})
     return order
@@ -477,7 +483,7 @@ def record_return(*, actor: Actor, order: SalesOrder, returned: dict[int, Decima
                 if line_id not in lines
                 or lines[line_id].returned_quantity + qty > lines[line_id].shipped_quantity]
     if too_much:
-        raise Conflict("Returning more than was shipped.", code="exceeds_shipped_quantity",
+        raise Conflict("Returning more than was shipped.", code=OrderError.EXCEEDS_SHIPPED_QUANTITY,
                        details={"lines": too_much})
     for line_id, quantity in returned.items():
         lines[line_id].returned_quantity += quantity

@@ -5,6 +5,7 @@ from __future__ import annotations
 from wms_sales.common.states import InvalidTransition
 from wms_sales.lifecycle.documents import Lifecycle, Stamp
 
+from .errors import OrderError
 from .models import OrderStatus as S
 from .models import SalesOrder
 
@@ -19,7 +20,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 ORDER_LIFE: Lifecycle[SalesOrder] = Lifecycle(
     model=SalesOrder, document_type="sales_order", event_prefix="order", label="sales order",
-    noun="Order", not_found_code="order_not_found", transitions=TRANSITIONS,
+    noun="Order", not_found_code=OrderError.ORDER_NOT_FOUND, transitions=TRANSITIONS,
     stamps={S.APPROVED: Stamp(by="reviewed_by", at="reviewed_at"),
             S.REJECTED: Stamp(by="reviewed_by", at="reviewed_at")})
 

@@ -9,7 +9,7 @@ from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import Schema
 from wms_sales.lifecycle.schemas import HistoryEntryOut
-from wms_sales.orders.api import OrderLineItemOut
+from wms_sales.orders.schemas import OrderLineItemOut
 
 from . import delivery_note, selectors, services
 from .models import OutboundStatus

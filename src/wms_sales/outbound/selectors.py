@@ -11,6 +11,7 @@ from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
 
+from .errors import OutboundError
 from .models import Outbound, OutboundStatus
 from .states import OUTBOUND_LIFE
 
@@ -43,7 +44,8 @@ def outbound_detail(outbound_id: int) -> Outbound:
     outbound = (outbound_list().prefetch_related("lines__order_line__product")
                 .filter(pk=outbound_id).first())
     if outbound is None:
-        raise NotFound(f"Outbound {outbound_id} does not exist.", code="outbound_not_found")
+        raise NotFound(f"Outbound {outbound_id} does not exist.",
+                       code=OutboundError.OUTBOUND_NOT_FOUND)
     return outbound
 
 

@@ -18,12 +18,13 @@ from django.utils import timezone
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import ValidationFailed
-from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
-from wms_sales.finance.services import PricedLineData, issue_invoice
+from wms_sales.common.validation import FieldErrors
+from wms_sales.finance.services import issue_invoice
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import IssueRequest, issue_reserved
 from wms_sales.inventory.services import parse_quantity
+from wms_sales.orders.pricing import price_order_line
 from wms_sales.orders.selectors import RESERVATION_SOURCE
 from wms_sales.orders.services import lock_for_shipping, record_shipment
 
@@ -78,33 +79,32 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
 
 def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: dict,
                      warehouse: Warehouse) -> list[tuple[int, Decimal]]:
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     for index, line in enumerate(lines):
         at = f"lines[{index}]."
         order_line = order_lines.get(line.get("order_line_id"))
         if order_line is None:
-            errors.setdefault(at + "order_line_id", []).append(
-                f"Line {line.get('order_line_id')} is not a line of this order.")
+            errors.add(at + "order_line_id",
+                       f"Line {line.get('order_line_id')} is not a line of this order.")
             continue
         if order_line.warehouse_id != warehouse.pk:
-            errors.setdefault(at + "order_line_id", []).append(
-                f"Line {order_line.line_no} ships from another warehouse.")
+            errors.add(at + "order_line_id",
+                       f"Line {order_line.line_no} ships from another warehouse.")
             continue
         try:
             quantity = parse_quantity(line.get("quantity"), order_line.product)
         except ValidationFailed as exc:
-            errors.setdefault(at + "quantity", []).extend(exc.details["fields"]["quantity"])
+            errors.add(at + "quantity", *exc.details["fields"]["quantity"])
             continue
         if quantity <= 0:
-            errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
+            errors.add(at + "quantity", "Must be greater than zero.")
             continue
         wanted[order_line.pk] += quantity
         if wanted[order_line.pk] > free[order_line.pk]:
-            errors.setdefault(at + "quantity", []).append(
-                f"Line {order_line.line_no} has only {free[order_line.pk]} open to ship.")
-    if errors:
-        raise ValidationFailed(errors)
+            errors.add(at + "quantity",
+                       f"Line {order_line.line_no} has only {free[order_line.pk]} open to ship.")
+    errors.raise_if_any()
     return list(wanted.items())
 
 
@@ -123,17 +123,10 @@ def post_outbound(*, actor: Actor, outbound_id: int,
                                           quantity=line.quantity) for line in lines])
     invoice_lines = []
     for line in lines:  # the order row is locked: its lines' prices cannot change meanwhile
-        order_line = line.order_line
-        amounts = line_amounts(line.quantity, order_line.unit_price,
-                               order_line.discount_percent, order_line.tax_rate_percent)
-        line.net_amount, line.tax_amount, line.total_amount = (amounts.net, amounts.tax,
-                                                               amounts.total)
-        invoice_lines.append(PricedLineData(
-            sku=order_line.product.sku, description=order_line.product.name,
-            unit=order_line.product.unit, quantity=line.quantity,
-            unit_price=order_line.unit_price, discount_percent=order_line.discount_percent,
-            tax_rate_percent=order_line.tax_rate_percent, net_amount=amounts.net,
-            tax_amount=amounts.tax, total_amount=amounts.total))
+        priced = price_order_line(line.order_line, line.quantity)
+        line.net_amount, line.tax_amount, line.total_amount = (
+            priced.net_amount, priced.tax_amount, priced.total_amount)
+        invoice_lines.append(priced)
     bulk_update(lines, ["net_amount", "tax_amount", "total_amount"])
     shipped_at = shipped_at or timezone.now()
     if timezone.is_naive(shipped_at):  # e.g. "2025-03-01T07:00" from the API: local time

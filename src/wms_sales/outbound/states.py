@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wms_sales.lifecycle.documents import Lifecycle, Stamp
 
+from .errors import OutboundError
 from .models import Outbound
 from .models import OutboundStatus as S
 
@@ -16,7 +17,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # shipped_at is the time the goods left (given by the caller), not the posting's own time.
 OUTBOUND_LIFE: Lifecycle[Outbound] = Lifecycle(
     model=Outbound, document_type="outbound", event_prefix="outbound", label="outbound",
-    noun="Outbound", not_found_code="outbound_not_found", transitions=TRANSITIONS,
+    noun="Outbound", not_found_code=OutboundError.OUTBOUND_NOT_FOUND, transitions=TRANSITIONS,
     stamps={S.POSTED: Stamp(by="posted_by")})
 
 

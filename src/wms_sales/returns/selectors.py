@@ -8,6 +8,7 @@ from wms_sales.common.errors import NotFound
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
+from .errors import ReturnError
 from .models import SalesReturn
 from .states import RETURN_LIFE
 
@@ -38,7 +39,7 @@ def return_detail(return_id: int) -> SalesReturn:
                                                    "lines__order_line__warehouse")
                     .filter(pk=return_id).first())
     if sales_return is None:
-        raise NotFound(f"Return {return_id} does not exist.", code="return_not_found")
+        raise NotFound(f"Return {return_id} does not exist.", code=ReturnError.RETURN_NOT_FOUND)
     return sales_return
 
 

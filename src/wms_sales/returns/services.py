@@ -18,12 +18,13 @@ from django.utils import timezone
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import ValidationFailed
-from wms_sales.common.money import line_amounts
 from wms_sales.common.numbering import document_number
-from wms_sales.finance.services import PricedLineData, issue_credit_note
+from wms_sales.common.validation import FieldErrors
+from wms_sales.finance.services import issue_credit_note
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.services import ReturnedGoods, parse_quantity, receive_returned_goods
 from wms_sales.orders.models import SalesOrderLine
+from wms_sales.orders.pricing import price_order_line
 from wms_sales.orders.services import lock_for_return, record_return
 
 from .models import (
@@ -50,11 +51,11 @@ def returnable_quantities(order_id: int, *, exclude_return: int | None = None
             for line in SalesOrderLine.objects.filter(order_id=order_id)}
 
 
-def _choice(value: Any, choices: type[models.TextChoices], field: str,
-            errors: dict[str, list[str]], default: str) -> str:
+def _choice(value: Any, choices: type[models.TextChoices], field: str, errors: FieldErrors,
+            default: str) -> str:
     value = value or default
     if value not in choices.values:
-        errors.setdefault(field, []).append(f"Choose one of {', '.join(choices.values)}.")
+        errors.add(field, f"Choose one of {', '.join(choices.values)}.")
     return value
 
 
@@ -67,15 +68,15 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     order_lines: dict[object, SalesOrderLine] = {  # looked up by the id as sent
         line.pk: line for line in order.lines.select_related("product")}
     returnable = returnable_quantities(order.pk)
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     built = []
     for index, line in enumerate(lines):
         at = f"lines[{index}]."
         order_line = order_lines.get(line.get("order_line_id"))
         if order_line is None:
-            errors.setdefault(at + "order_line_id", []).append(
-                f"Line {line.get('order_line_id')} is not a line of order {order.number}.")
+            errors.add(at + "order_line_id",
+                       f"Line {line.get('order_line_id')} is not a line of order {order.number}.")
             continue
         condition = _choice(line.get("expected_condition"), Condition,
                             at + "expected_condition", errors, Condition.GOOD)
@@ -84,22 +85,21 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
         try:
             quantity = parse_quantity(line.get("quantity"), order_line.product)
         except ValidationFailed as exc:
-            errors.setdefault(at + "quantity", []).extend(exc.details["fields"]["quantity"])
+            errors.add(at + "quantity", *exc.details["fields"]["quantity"])
             continue
         wanted[order_line.pk] += quantity
         if quantity <= 0:
-            errors.setdefault(at + "quantity", []).append("Must be greater than zero.")
+            errors.add(at + "quantity", "Must be greater than zero.")
         elif wanted[order_line.pk] > returnable[order_line.pk]:
-            errors.setdefault(at + "quantity", []).append(
-                f"Line {order_line.line_no} ({order_line.product.sku}) can return at most "
-                f"{returnable[order_line.pk]}.")
+            errors.add(at + "quantity",
+                       f"Line {order_line.line_no} ({order_line.product.sku}) can return at most "
+                       f"{returnable[order_line.pk]}.")
         built.append(ReturnLine(order_line=order_line, quantity=quantity,
                                 expected_condition=condition, reason=reason,
                                 reason_text=(line.get("reason_text") or "").strip()))
     if len(wanted) < len(built):
-        errors.setdefault("lines", []).append("Each order line may appear once per return.")
-    if errors:
-        raise ValidationFailed(errors)
+        errors.add("lines", "Each order line may appear once per return.")
+    errors.raise_if_any()
     sales_return = SalesReturn.objects.create(
         number=document_number("RT", timezone.localdate()), order=order, note=note,
         requested_by=user_of(actor))
@@ -138,14 +138,14 @@ def _received_split(lines: list[ReturnLine], received: Sequence[dict[str, Any]] 
         return {line.pk: ((line.quantity, Decimal(0)) if line.expected_condition == Condition.GOOD
                           else (Decimal(0), line.quantity)) for line in lines}
     by_id: dict[object, ReturnLine] = {line.pk: line for line in lines}  # looked up as sent
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     split: dict[int, tuple[Decimal, Decimal]] = {}
     for index, item in enumerate(received):
         at = f"lines[{index}]."
         line = by_id.get(item.get("return_line_id"))
         if line is None:
-            errors.setdefault(at + "return_line_id", []).append(
-                f"Line {item.get('return_line_id')} is not a line of this return.")
+            errors.add(at + "return_line_id",
+                       f"Line {item.get('return_line_id')} is not a line of this return.")
             continue
         try:
             good = parse_quantity(item.get("good_quantity") or 0, line.order_line.product,
@@ -153,17 +153,15 @@ def _received_split(lines: list[ReturnLine], received: Sequence[dict[str, Any]] 
             damaged = parse_quantity(item.get("damaged_quantity") or 0, line.order_line.product,
                                      field="damaged_quantity")
         except ValidationFailed as exc:
-            for name, messages in exc.details["fields"].items():
-                errors.setdefault(at + name, []).extend(messages)
+            errors.add_all(exc.details["fields"], prefix=at)
             continue
         if good < 0 or damaged < 0:
-            errors.setdefault(at + "good_quantity", []).append("Must not be negative.")
+            errors.add(at + "good_quantity", "Must not be negative.")
         elif good + damaged > line.quantity:
-            errors.setdefault(at + "good_quantity", []).append(
-                f"Received {good + damaged} but only {line.quantity} was approved.")
+            errors.add(at + "good_quantity",
+                       f"Received {good + damaged} but only {line.quantity} was approved.")
         split[line.pk] = (good, damaged)
-    if errors:
-        raise ValidationFailed(errors)
+    errors.raise_if_any()
     if not any(good + damaged > 0 for good, damaged in split.values()):
         raise ValidationFailed({"lines": "Nothing received; reject the return instead."})
     return split
@@ -202,18 +200,11 @@ def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = N
                for line in return_lines if line.received_quantity])
     credit_lines = []
     for line in return_lines:
-        order_line = line.order_line
-        amounts = line_amounts(line.received_quantity, order_line.unit_price,
-                               order_line.discount_percent, order_line.tax_rate_percent)
-        line.net_amount, line.tax_amount, line.total_amount = (amounts.net, amounts.tax,
-                                                               amounts.total)
+        priced = price_order_line(line.order_line, line.received_quantity)
+        line.net_amount, line.tax_amount, line.total_amount = (
+            priced.net_amount, priced.tax_amount, priced.total_amount)
         if line.received_quantity:
-            credit_lines.append(PricedLineData(
-                sku=order_line.product.sku, description=order_line.product.name,
-                unit=order_line.product.unit, quantity=line.received_quantity,
-                unit_price=order_line.unit_price, discount_percent=order_line.discount_percent,
-                tax_rate_percent=order_line.tax_rate_percent, net_amount=amounts.net,
-                tax_amount=amounts.tax, total_amount=amounts.total))
+            credit_lines.append(priced)
     bulk_update(return_lines, ["received_good", "received_damaged", "net_amount", "tax_amount",
                                "total_amount"])
     now = timezone.now()  # the credit note is dated on the receiving day

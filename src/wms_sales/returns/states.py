@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wms_sales.lifecycle.documents import Lifecycle, Stamp
 
+from .errors import ReturnError
 from .models import ReturnStatus as S
 from .models import SalesReturn
 
@@ -16,7 +17,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 RETURN_LIFE: Lifecycle[SalesReturn] = Lifecycle(
     model=SalesReturn, document_type="sales_return", event_prefix="return", label="return",
-    noun="Return", not_found_code="return_not_found", transitions=TRANSITIONS,
+    noun="Return", not_found_code=ReturnError.RETURN_NOT_FOUND, transitions=TRANSITIONS,
     stamps={S.APPROVED: Stamp(by="reviewed_by", at="reviewed_at"),
             S.REJECTED: Stamp(by="reviewed_by", at="reviewed_at"),
             S.RECEIVED: Stamp(by="received_by", at="received_at")})

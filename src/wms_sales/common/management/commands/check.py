@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
+from types import ModuleType
 from typing import Any
 
 from django.apps import apps
@@ -36,25 +37,24 @@ class Command(BaseCommand):
                 self.stderr.write(f"VIOLATION [{label}]: {violation}")
             problems += found
             self.stdout.write(f"{'FAIL' if found else 'ok  '} {label}")
-        self._report_outbox()
+        self._report_info()
         if problems:
             self.stderr.write(f"{len(problems)} problem(s) found.")
             raise SystemExit(1)
         self.stdout.write("All invariants hold.")
 
-    def _report_outbox(self) -> None:
-        """Not an invariant (events wait while the broker is away) but what an operator
-        wants to see next to them: how far the relay is behind."""
-        from wms_sales.events.services import broker_enabled, outbox_backlog
-
-        try:
-            backlog, oldest = outbox_backlog()
-        except DatabaseError as exc:
-            self.stdout.write(f"info outbox: could not read ({exc})")
-            return
-        delivery = "relay to RabbitMQ" if broker_enabled() else "in-process delivery"
-        age = f", oldest {oldest:.0f} s old" if oldest is not None else ""
-        self.stdout.write(f"info outbox: {backlog} event(s) waiting{age} ({delivery})")
+    def _report_info(self) -> None:
+        """Not invariants but what an operator wants to see next to them (e.g. how far the
+        event relay is behind): each app may declare INFO = [(label, callable returning a
+        line)] in checks.py, so that this command imports no app."""
+        for config in apps.get_app_configs():
+            module = self._checks_module(config.name)
+            for label, summary in getattr(module, "INFO", []):
+                try:
+                    line = summary()
+                except DatabaseError as exc:
+                    line = f"could not read ({exc})"
+                self.stdout.write(f"info {label}: {line}")
 
     def _deployment_checks(self) -> None:
         found = [m for m in django_checks.run_checks(include_deployment_checks=True)
@@ -67,15 +67,18 @@ class Command(BaseCommand):
         self.stdout.write("System check identified no issues (deployment checks included).")
 
     @staticmethod
-    def _invariant_checks() -> Iterator[tuple[str, Callable[[], Iterable[str]]]]:
+    def _checks_module(app_name: str) -> ModuleType | None:
+        if not app_name.startswith("wms_sales."):
+            return None
+        try:
+            return importlib.import_module(f"{app_name}.checks")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app_name}.checks":
+                raise
+            return None
+
+    @classmethod
+    def _invariant_checks(cls) -> Iterator[tuple[str, Callable[[], Iterable[str]]]]:
         # Each app may declare CHECKS = [(label, callable yielding violations)] in checks.py.
         for config in apps.get_app_configs():
-            if not config.name.startswith("wms_sales."):
-                continue
-            try:
-                module = importlib.import_module(f"{config.name}.checks")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.checks":
-                    raise
-                continue
-            yield from getattr(module, "CHECKS", [])
+            yield from getattr(cls._checks_module(config.name), "CHECKS", [])
