@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -31,14 +30,14 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 # ``None`` is accepted as the system too (the CLI and older callers pass it).
-Actor: TypeAlias = "AbstractBaseUser | AnonymousUser | SystemActor | None"
+Actor: TypeAlias = "User | AnonymousUser | SystemActor | None"
 
 
 def is_system(actor: Actor) -> bool:
     return actor is None or isinstance(actor, SystemActor)
 
 
-def user_of(actor: Actor) -> AbstractBaseUser | None:
+def user_of(actor: Actor) -> User | None:
     """The user to stamp on a row (``created_by``, ``actor`` …): none for the system or an
     anonymous user."""
     return actor if getattr(actor, "pk", None) else None  # type: ignore[return-value]

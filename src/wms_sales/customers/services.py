@@ -118,8 +118,9 @@ def update_customer(*, actor: Actor, customer_id: int, **changes: Any) -> Custom
     return customer
 
 
-_STATUS_EVENTS = {CustomerStatus.ACTIVE: "activated", CustomerStatus.INACTIVE: "deactivated",
-                  CustomerStatus.BLOCKED: "blocked"}
+_STATUS_EVENTS: dict[str, str] = {
+    CustomerStatus.ACTIVE: "activated", CustomerStatus.INACTIVE: "deactivated",
+    CustomerStatus.BLOCKED: "blocked"}
 
 
 def _as_decimal(value: Any) -> Decimal | None:

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import get_type_hints
+from typing import TYPE_CHECKING, get_type_hints
 
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -24,9 +24,12 @@ router = Router(tags=["finance"])
 
 # An invoice or credit-note line: its number, then the fields of ``PricedLine`` (one
 # declaration of the line's fields for the services and the API).
-InvoiceLineOut = create_model(
-    "InvoiceLineOut", __base__=Schema, line_no=(int, ...),
-    **{name: (hint, ...) for name, hint in get_type_hints(PricedLine).items()})
+if TYPE_CHECKING:  # a model built at run time: to mypy it is a Schema
+    InvoiceLineOut = Schema
+else:
+    InvoiceLineOut = create_model(
+        "InvoiceLineOut", __base__=Schema, line_no=(int, ...),
+        **{name: (hint, ...) for name, hint in get_type_hints(PricedLine).items()})
 
 
 class InvoiceSummaryOut(Schema):

@@ -277,12 +277,14 @@ class OpeningStock:
 def opening_stock_problems(quantity: Decimal | None, note: str) -> dict[str, list[str]]:
     """The ledger line's own field rules (digits, note length) for an opening balance, by
     field, without writing anything: what an import checks before ``receive_opening_stock``."""
-    move = StockMove(quantity=quantity, balance_after=quantity, reason=MoveReason.OPENING,
-                     note=note)
+    # An unsaved move, only validated: a missing quantity is one of the problems it names.
+    move = StockMove(quantity=quantity, balance_after=quantity,  # type: ignore[misc]
+                     reason=MoveReason.OPENING, note=note)
     try:
         full_clean_or_422(move, exclude=["product", "warehouse", "actor", "balance_after"])
     except ValidationFailed as exc:
-        return exc.details["fields"]
+        problems: dict[str, list[str]] = exc.details["fields"]
+        return problems
     return {}
 
 

@@ -10,6 +10,7 @@ from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
 from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.inventory.schemas import ProductInWarehouseOut
+from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 
 from . import selectors, services
@@ -164,7 +165,7 @@ def update_order(request: HttpRequest, order_id: int, payload: OrderPatch) -> Sa
 @router.get("/{order_id}/history", response=list[HistoryEntryOut])
 @require_perm("orders.view_salesorder")
 @paginate
-def order_history(request: HttpRequest, order_id: int):
+def order_history(request: HttpRequest, order_id: int) -> QuerySet[DocumentTransition]:
     """Every change of the order's life, oldest first."""
     return selectors.order_history(order_id)
 

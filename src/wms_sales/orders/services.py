@@ -46,7 +46,7 @@ from .selectors import RESERVATION_SOURCE, credit_exposure
 from .states import ORDER_LIFE, InvalidTransition
 
 # Why a customer cannot order, by its status.
-NOT_ORDERABLE = {CustomerStatus.BLOCKED: OrderError.CUSTOMER_BLOCKED,
+NOT_ORDERABLE: dict[str, OrderError] = {CustomerStatus.BLOCKED: OrderError.CUSTOMER_BLOCKED,
                  CustomerStatus.INACTIVE: OrderError.CUSTOMER_INACTIVE}
 HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id",
                  "delivery_recipient", "delivery_phone", "delivery_address", "note")
@@ -213,8 +213,8 @@ def _set_totals(order: SalesOrder, lines: Sequence[SalesOrderLine]) -> None:
 LineItems = list[dict[str, Any]]
 
 
-def _payload(from_status: str, reason: str,
-             lines: Sequence[SalesOrderLine] | None = None) -> Callable[[SalesOrder], dict]:
+def _payload(from_status: str, reason: str, lines: Sequence[SalesOrderLine] | None = None,
+             ) -> Callable[[SalesOrder], dict[str, Any]]:
     """The outbox payload of a transition, built once the order has its new status."""
     def build(order: SalesOrder) -> dict[str, Any]:
         items = _line_items(lines) if lines is not None else _stored_line_items(order)
