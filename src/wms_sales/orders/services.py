@@ -280,8 +280,10 @@ def create_order(*, actor: Any, customer_id: int, lines: Sequence[dict[str, Any]
     order.save()
     for line in built:
         line.order = order
+        line.reserved_quantity = Decimal(0)  # nothing is reserved before approval
     SalesOrderLine.objects.bulk_create(built, batch_size=500)
     _record(order, "created", actor=actor, lines=built)
+    order.line_list = built  # as selectors.order_detail gives them: the answer reads nothing
     return order
 
 
@@ -363,16 +365,20 @@ def approve_order(*, actor: Any, order_id: int, override_credit: bool = False,
                                            - customer.credit_limit)})
             check_perm(actor, "orders.override_credit_limit")
             order.credit_override_reason = _require_reason(reason)
-    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
-            requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
-                                         warehouse_id=line.warehouse_id, quantity=line.quantity)
-                      for line in lines])
+    held = {reservation.source_id: reservation.quantity for reservation in reserve(
+        source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
+        requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
+                                     warehouse_id=line.warehouse_id, quantity=line.quantity)
+                  for line in lines])}
     order.status = OrderStatus.APPROVED
     order.reviewed_by, order.reviewed_at = _user(actor), timezone.now()
     order.save(update_fields=["status", "reviewed_by", "reviewed_at", "credit_override_reason",
                               "updated_at"])
     _record(order, "approved", actor=actor, from_status=OrderStatus.PENDING,
             reason=order.credit_override_reason, lines=lines)
+    for line in lines:  # as selectors.order_detail gives them: the answer reads nothing
+        line.reserved_quantity = held.get(line.pk, Decimal(0))
+    order.line_list = lines
     return order
 
 

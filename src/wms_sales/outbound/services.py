@@ -73,10 +73,12 @@ def create_outbound(*, actor: Any, order_id: int, warehouse_id: int,
         number=document_number("OB", timezone.localdate()), order=order, warehouse=warehouse,
         planned_ship_date=planned_ship_date, carrier=carrier, tracking_number=tracking_number,
         note=note, created_by=_user(actor))
-    OutboundLine.objects.bulk_create(
-        [OutboundLine(outbound=outbound, order_line_id=pk, quantity=qty) for pk, qty in wanted],
-        batch_size=500)
-    _event(outbound, "outbound.created")
+    created = OutboundLine.objects.bulk_create(
+        [OutboundLine(outbound=outbound, order_line=order_lines[pk], quantity=qty)
+         for pk, qty in wanted], batch_size=500)
+    created.sort(key=lambda line: line.order_line.line_no)  # as the lines are read back
+    _event(outbound, "outbound.created", created)
+    outbound.line_list = created  # the lines in hand, for the answer: nothing read back
     return outbound
 
 
@@ -162,6 +164,7 @@ def post_outbound(*, actor: Any, outbound_id: int,
                                                                 shipped_at, _user(actor))
     outbound.save(update_fields=["status", "shipped_at", "posted_by", "invoice"])
     _event(outbound, "outbound.posted", lines)
+    outbound.line_list = lines  # the lines in hand, for the answer: nothing read back
     return outbound
 
 
