@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--database", default="bench_profile")
     parser.add_argument("--profile", action="store_true", help="cProfile every request")
     parser.add_argument("--top", type=int, default=25, help="functions listed by own time")
+    parser.add_argument("--save", metavar="FILE", help="write the cProfile stats to FILE")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database of an earlier run (no migrate, no demo)")
     args = parser.parse_args()
@@ -229,6 +230,8 @@ def main() -> None:
     if profiler is None:
         return
 
+    if args.save:
+        profiler.dump_stats(args.save)
     stats = pstats.Stats(profiler)
     grand = stats.total_tt
     by_area: dict[str, float] = defaultdict(float)
