@@ -50,8 +50,9 @@ AREAS = (
     ("wms_sales/common", "wms_sales.common"), ("wms_sales/events", "wms_sales.events"),
     ("wms_sales/reports", "wms_sales.reports (aggregates)"),
     ("wms_sales/accounts", "wms_sales.accounts"), ("wms_sales/", "wms_sales (apps)"),
-    ("/json/", "json"), ("logging", "logging"), ("{built-in", "builtins"),
-    ("<", "builtins"),
+    ("/json/", "json"), ("logging", "logging"), ("{", "C methods and builtins"),
+    ("~", "C methods and builtins"), ("<", "C methods and builtins"),
+    ("/lib/python3", "standard library"),
 )
 # Cumulative time of these functions: the stages of a request.
 STAGES = (
@@ -61,7 +62,7 @@ STAGES = (
     ("locale.py", "process_request", "locale lookup"),
     ("locale.py", "process_response", "locale response"),
     ("csp/middleware.py", "process_response", "CSP header"),
-    ("axes/middleware.py", "__call__", "axes middleware (incl. inner)"),
+    ("ninja/operation.py", "run", "the whole view (ninja)"),
     ("wms_sales/common/api.py", "authenticate", "bearer auth (token → user)"),
     ("wms_sales/common/api.py", "check_perm", "permission checks"),
     ("ninja/operation.py", "_get_values", "ninja: parse + validate input"),
