@@ -2,6 +2,7 @@
 
     export WMS_SECRET_KEY=x
     .venv/bin/python bench/lifecycle.py [--seconds 15] [--database bench_lifecycle]
+                                        [--only http,queries] [--clients 1,8]
 
 One lifecycle = create an order (3 lines) → approve it (credit check + reservation) →
 create its outbound → post it (stock issued, invoice raised): 4 business transactions.
@@ -40,6 +41,7 @@ from decimal import Decimal
 PORT = 8766
 PG = "postgres://postgres@127.0.0.1:5432"
 ROWS: list[tuple] = []
+PHASES = ("pgbench", "services", "http", "hotspot", "big", "queries")
 
 
 def manage(*args: str) -> str:
@@ -70,13 +72,15 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def report(phase: str, clients: int, orders: int, elapsed: float, latencies: list[float],
-           server_errors: int, tps: float, outcomes: Counter) -> None:
+           server_errors: int, tps: float | None, outcomes: Counter) -> None:
     per_s = orders / elapsed
-    ROWS.append((phase, clients, per_s, 4 * per_s, 4 * per_s / tps,
+    ratio = 4 * per_s / tps if tps else None
+    ROWS.append((phase, clients, per_s, 4 * per_s, ratio,
                  percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000,
                  server_errors, dict(outcomes)))
+    of_pgbench = f"{ratio:6.1%}" if ratio is not None else "   n/a"
     print(f"  {phase:<28} {clients:>3} clients  {per_s:7.1f} orders/s  "
-          f"{4 * per_s:7.1f} tx/s  {4 * per_s / tps:6.1%} of pgbench  "
+          f"{4 * per_s:7.1f} tx/s  {of_pgbench} of pgbench  "
           f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms  "
           f"p99 {percentile(latencies, 0.99) * 1000:7.1f} ms  5xx {server_errors}  "
           f"{dict(outcomes)}", flush=True)
@@ -313,15 +317,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--database", default="bench_lifecycle")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--only", default=",".join(PHASES),
+                        help=f"comma-separated phases to run, of {','.join(PHASES)} "
+                             "(default: all; the books are checked after any of them)")
+    parser.add_argument("--clients", default="1,8,16",
+                        help="client counts of the services and HTTP phases (default: 1,8,16)")
     args = parser.parse_args()
+    phases = {phase.strip() for phase in args.only.split(",") if phase.strip()}
+    if phases - set(PHASES):
+        parser.error(f"unknown phase(s): {', '.join(sorted(phases - set(PHASES)))}")
+    client_counts = [int(count) for count in args.clients.split(",")]
     os.environ["WMS_DATABASE_URL"] = f"{PG}/{args.database}"
     os.environ.setdefault("WMS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wms_sales.settings")
     print(f"machine: {os.cpu_count()} cores; PostgreSQL on the same host; "
           f"{args.seconds:.0f} s per phase", flush=True)
 
-    tps = pgbench(8, int(args.seconds))
-    print(f"pgbench TPC-B-like, 8 clients: {tps:,.0f} TPS", flush=True)
+    tps = None
+    if "pgbench" in phases:
+        tps = pgbench(8, int(args.seconds))
+        print(f"pgbench TPC-B-like, 8 clients: {tps:,.0f} TPS", flush=True)
 
     psql("postgres", f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
     psql("postgres", f"CREATE DATABASE {args.database}")
@@ -357,38 +372,47 @@ def main() -> None:
     plan_args = (customers, products[:200], warehouse.pk)
 
     print("\nthroughput (one lifecycle = 4 business transactions)", flush=True)
-    for processes in (1, 8, 16):
-        through_services(processes, args.seconds, plan_args, tps)
+    if "services" in phases:
+        for processes in client_counts:
+            through_services(processes, args.seconds, plan_args, tps)
 
-    server = subprocess.Popen([sys.executable, "-m", "wms_sales.cli", "serve", "--bind",
-                               f"127.0.0.1:{PORT}", "--workers", str(args.workers),
-                               "--threads", "4", "--no-collectstatic"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = None
+    if phases & {"http", "hotspot", "big"}:
+        server = subprocess.Popen([sys.executable, "-m", "wms_sales.cli", "serve", "--bind",
+                                   f"127.0.0.1:{PORT}", "--workers", str(args.workers),
+                                   "--threads", "4", "--no-collectstatic"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.1)
-        warm_up(tokens[1], 4 * args.workers)
-        for clients in (1, 8, 16):
-            over_http("HTTP", clients, args.seconds, tokens, customers, products[:200],
-                      warehouse.pk, tps)
-        # The hot spot: one customer, three SKUs with scarce stock (many must be refused).
-        hot = products[200:203]
-        for product_id in hot:
-            level = StockLevel.objects.get(product_id=product_id, warehouse=warehouse)
-            record_stock_change(actor=None, product_id=product_id, warehouse_id=warehouse.pk,
-                                quantity=400 - level.on_hand, reason="adjustment",
-                                note="bench hot spot")
-        over_http("hot spot (1 customer, 3 SKUs)", 16, args.seconds, tokens, customers[:1],
-                  hot, warehouse.pk, tps)
-        big_order(tokens, customers[0], products, warehouse.pk)
+        if server is not None:
+            for _ in range(200):
+                try:
+                    http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            warm_up(tokens[1], 4 * args.workers)
+        if "http" in phases:
+            for clients in client_counts:
+                over_http("HTTP", clients, args.seconds, tokens, customers, products[:200],
+                          warehouse.pk, tps)
+        if "hotspot" in phases:
+            # The hot spot: one customer, three SKUs with scarce stock (many must be refused).
+            hot = products[200:203]
+            for product_id in hot:
+                level = StockLevel.objects.get(product_id=product_id, warehouse=warehouse)
+                record_stock_change(actor=None, product_id=product_id,
+                                    warehouse_id=warehouse.pk, quantity=400 - level.on_hand,
+                                    reason="adjustment", note="bench hot spot")
+            over_http("hot spot (1 customer, 3 SKUs)", 16, args.seconds, tokens,
+                      customers[:1], hot, warehouse.pk, tps)
+        if "big" in phases:
+            big_order(tokens, customers[0], products, warehouse.pk)
     finally:
-        server.terminate()
-        server.wait()
-    queries_per_step(customers[0], products, warehouse.pk)
+        if server is not None:
+            server.terminate()
+            server.wait()
+    if "queries" in phases:
+        queries_per_step(customers[0], products, warehouse.pk)
 
     from django.db.models import Sum
 

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.responses import all_saved, as_read_back, known_user
 from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.inventory.schemas import ProductInWarehouseOut
 from wms_sales.lifecycle.models import DocumentTransition
@@ -124,8 +125,16 @@ class OrderOut(OrderSummaryOut):
         return obj.line_list
 
 
-def _detail(order: SalesOrder) -> SalesOrder:
-    return selectors.order_detail(order.pk)
+def _detail(order: SalesOrder, request: HttpRequest) -> SalesOrder:
+    """The answer of a write: the order as the service left it when it holds its lines (with
+    product, warehouse and reserved quantity, as ``selectors.order_detail`` gives them),
+    else read back."""
+    lines = getattr(order, "line_list", None)
+    if lines is None or not all_saved(lines):
+        return selectors.order_detail(order.pk)
+    known_user(order, request.user, "created_by", "reviewed_by")
+    as_read_back([order, *lines])
+    return order
 
 
 @router.get("", response=list[OrderSummaryOut])
@@ -145,7 +154,7 @@ def list_orders(request: HttpRequest, status: OrderStatus | None = None,
 def create_order(request: HttpRequest, payload: OrderIn) -> Status[SalesOrder]:
     data = payload.dict()
     order = services.create_order(actor=request.user, **data)
-    return Status(201, _detail(order))
+    return Status(201, _detail(order, request))
 
 
 @router.get("/{order_id}", response=OrderOut)
@@ -179,7 +188,7 @@ def approve_order(request: HttpRequest, order_id: int,
     order = services.approve_order(actor=request.user, order_id=order_id,
                                    override_credit=payload.override_credit,
                                    reason=payload.reason)
-    return Status(200, _detail(order))
+    return Status(200, _detail(order, request))
 
 
 @router.post("/{order_id}/reject", response=OrderOut)
@@ -187,7 +196,7 @@ def approve_order(request: HttpRequest, order_id: int,
 @idempotent(OrderOut)
 def reject_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[SalesOrder]:
     order = services.reject_order(actor=request.user, order_id=order_id, reason=payload.reason)
-    return Status(200, _detail(order))
+    return Status(200, _detail(order, request))
 
 
 @router.post("/{order_id}/cancel", response=OrderOut)
@@ -195,7 +204,7 @@ def reject_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Stat
 @idempotent(OrderOut)
 def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[SalesOrder]:
     order = services.cancel_order(actor=request.user, order_id=order_id, reason=payload.reason)
-    return Status(200, _detail(order))
+    return Status(200, _detail(order, request))
 
 
 @router.post("/{order_id}/close", response=OrderOut)
@@ -203,4 +212,4 @@ def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Stat
 @idempotent(OrderOut)
 def close_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[SalesOrder]:
     order = services.close_order(actor=request.user, order_id=order_id, reason=payload.reason)
-    return Status(200, _detail(order))
+    return Status(200, _detail(order, request))

@@ -282,8 +282,10 @@ def create_order(*, actor: Actor, customer_id: int, lines: Sequence[dict[str, An
     order.save()
     for line in built:
         line.order = order
+        line.reserved_quantity = Decimal(0)  # nothing is reserved before approval
     SalesOrderLine.objects.bulk_create(built, batch_size=500)
     ORDER_LIFE.created(order, actor=actor, payload=_payload("", "", built))
+    order.line_list = built  # as selectors.order_detail gives them: the answer reads nothing
     return order
 
 
@@ -358,15 +360,19 @@ def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
                                            - customer.credit_limit)})
             check_perm(actor, "orders.override_credit_limit")
             order.credit_override_reason = _require_reason(reason)
-    reserve(source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
-            requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
-                                         warehouse_id=line.warehouse_id, quantity=line.quantity)
-                      for line in lines])
+    held = {reservation.source_id: reservation.quantity for reservation in reserve(
+        source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
+        requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
+                                     warehouse_id=line.warehouse_id, quantity=line.quantity)
+                  for line in lines])}
     ORDER_LIFE.transition(order, OrderStatus.APPROVED, actor=actor, event="approved",
                           reason=order.credit_override_reason,
                           fields=["credit_override_reason"],
                           payload=_payload(OrderStatus.PENDING, order.credit_override_reason,
                                            lines))
+    for line in lines:  # as selectors.order_detail gives them: the answer reads nothing
+        line.reserved_quantity = held.get(line.pk, Decimal(0))
+    order.line_list = lines
     return order
 
 

@@ -7,12 +7,13 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.responses import all_saved, as_read_back, known_user
 from wms_sales.common.schemas import Schema
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 from wms_sales.orders.schemas import OrderLineItemOut
 
 from . import delivery_note, selectors, services
-from .models import OutboundStatus
+from .models import Outbound, OutboundStatus
 
 router = Router(tags=["outbounds"])
 
@@ -94,7 +95,9 @@ class OutboundOut(OutboundSummaryOut):
 
     @staticmethod
     def resolve_lines(obj) -> list:
-        return list(obj.lines.all())
+        # The lines a write use case holds, else those outbound_detail prefetched.
+        lines = getattr(obj, "line_list", None)
+        return lines if lines is not None else list(obj.lines.all())
 
 
 class QueueRowOut(Schema):
@@ -111,8 +114,15 @@ class QueueRowOut(Schema):
     drafted_quantity: Decimal
 
 
-def _detail(outbound) -> object:
-    return selectors.outbound_detail(outbound.pk)
+def _detail(outbound: Outbound, request: HttpRequest) -> Outbound:
+    """The answer of a write: the outbound as the service left it when it holds its lines
+    (with order line and product), else read back."""
+    lines = getattr(outbound, "line_list", None)
+    if lines is None or not all_saved(lines):
+        return selectors.outbound_detail(outbound.pk)
+    known_user(outbound, request.user, "created_by", "posted_by")
+    as_read_back([outbound, *lines])
+    return outbound
 
 
 @router.get("", response=list[OutboundSummaryOut])
@@ -140,7 +150,7 @@ def create_outbound(request: HttpRequest, payload: OutboundIn):
     data = payload.dict()
     if data["lines"] is not None:
         data["lines"] = [dict(line) for line in data["lines"]]
-    return Status(201, _detail(services.create_outbound(actor=request.user, **data)))
+    return Status(201, _detail(services.create_outbound(actor=request.user, **data), request))
 
 
 @router.get("/{outbound_id}", response=OutboundOut)
@@ -162,9 +172,9 @@ def outbound_history(request: HttpRequest, outbound_id: int):
 @idempotent(OutboundOut)
 def post_outbound(request: HttpRequest, outbound_id: int, payload: PostIn | None = None):
     shipped_at = payload.shipped_at if payload else None
-    return Status(200, _detail(services.post_outbound(actor=request.user,
-                                                      outbound_id=outbound_id,
-                                                      shipped_at=shipped_at)))
+    outbound = services.post_outbound(actor=request.user, outbound_id=outbound_id,
+                                      shipped_at=shipped_at)
+    return Status(200, _detail(outbound, request))
 
 
 @router.post("/{outbound_id}/cancel", response=OutboundOut)
@@ -172,9 +182,9 @@ def post_outbound(request: HttpRequest, outbound_id: int, payload: PostIn | None
 @idempotent(OutboundOut)
 def cancel_outbound(request: HttpRequest, outbound_id: int, payload: CancelIn | None = None):
     reason = payload.reason if payload else ""
-    return Status(200, _detail(services.cancel_outbound(actor=request.user,
-                                                        outbound_id=outbound_id,
-                                                        reason=reason)))
+    outbound = services.cancel_outbound(actor=request.user, outbound_id=outbound_id,
+                                        reason=reason)
+    return Status(200, _detail(outbound, request))
 
 
 @router.get("/{outbound_id}/delivery-note.pdf", response={200: None})

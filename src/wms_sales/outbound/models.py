@@ -43,6 +43,9 @@ class Outbound(models.Model):
                                   null=True, blank=True, related_name="+",
                                   verbose_name=_("operator"))
 
+    # Not a column: the lines a write use case holds, for its answer (outbound.api).
+    line_list: list[OutboundLine]
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("outbound")

@@ -70,10 +70,12 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
         number=document_number("OB", timezone.localdate()), order=order, warehouse=warehouse,
         planned_ship_date=planned_ship_date, carrier=carrier, tracking_number=tracking_number,
         note=note, created_by=user_of(actor))
-    OutboundLine.objects.bulk_create(
-        [OutboundLine(outbound=outbound, order_line_id=pk, quantity=qty) for pk, qty in wanted],
-        batch_size=500)
-    OUTBOUND_LIFE.created(outbound, actor=actor, payload=_payload())
+    created = OutboundLine.objects.bulk_create(
+        [OutboundLine(outbound=outbound, order_line=order_lines[pk], quantity=qty)
+         for pk, qty in wanted], batch_size=500)
+    created.sort(key=lambda line: line.order_line.line_no)  # as the lines are read back
+    OUTBOUND_LIFE.created(outbound, actor=actor, payload=_payload(created))
+    outbound.line_list = created  # the lines in hand, for the answer: nothing read back
     return outbound
 
 
@@ -143,6 +145,7 @@ def post_outbound(*, actor: Actor, outbound_id: int,
     outbound.shipped_at = shipped_at
     OUTBOUND_LIFE.transition(outbound, OutboundStatus.POSTED, actor=actor, event="posted",
                              fields=["shipped_at", "invoice"], payload=_payload(lines))
+    outbound.line_list = lines  # the lines in hand, for the answer: nothing read back
     return outbound
 
 

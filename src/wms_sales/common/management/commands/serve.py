@@ -9,13 +9,24 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 
+def default_workers() -> int:
+    """Two worker processes per core this process may run on: a request spends much of its
+    time waiting for the database, and the threads of one process share one interpreter
+    lock, so one process per core leaves cores idle (WMS_WORKERS overrides)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 2 * cores
+
+
 class Command(BaseCommand):
     help = "Serve the app with gunicorn (static files by whitenoise)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("WMS_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("WMS_WORKERS", "2")))
+                            default=int(os.environ.get("WMS_WORKERS") or default_workers()))
         parser.add_argument("--threads", type=int,
                             default=int(os.environ.get("WMS_THREADS", "4")))
         parser.add_argument("--timeout", type=int, default=120)

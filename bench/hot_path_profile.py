@@ -1,0 +1,257 @@
+"""Where the CPU of one order lifecycle over HTTP goes (issue #9), in-process, on PostgreSQL:
+
+    export WMS_SECRET_KEY=x
+    .venv/bin/python bench/hot_path_profile.py [--orders 200] [--database bench_profile]
+                                               [--profile] [--top 25]
+
+The four requests of a lifecycle (create a 3-line order → approve → create its outbound →
+post it) are sent through the WSGI application exactly as gunicorn calls it (bearer token,
+``Idempotency-Key``, JSON body), one after another. Per endpoint it prints the CPU time
+(``time.process_time``: the machine is shared, wall clock would measure the neighbours) and
+the queries per request. With ``--profile`` it also runs cProfile over every request and
+prints the own time grouped by where the code lives (Django's middleware, sessions, ninja,
+pydantic, the database driver, each wms_sales app, …) and the cumulative time of the
+functions that mark the stages of a request (auth, permission checks, parsing, the service,
+the response, event handlers).
+
+The database named by --database is dropped and made again; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+
+PG = "postgres://postgres@127.0.0.1:5432"
+STEPS = ("create order", "approve order", "create outbound", "post outbound")
+
+# Own time is grouped by the first of these fragments its file path contains.
+AREAS = (
+    ("django/contrib/sessions", "sessions"), ("django/contrib/messages", "messages"),
+    ("django/contrib/auth", "django auth"), ("/axes/", "axes"), ("/csp/", "csp"),
+    ("django/middleware", "django middleware"), ("whitenoise", "whitenoise"),
+    ("django/utils/translation", "translation"), ("django/urls", "url resolving"),
+    ("django/core/handlers", "django handler"), ("django/http", "django http"),
+    ("django/db/models", "django ORM"), ("django/db/backends", "django db backend"),
+    ("django/db", "django db (other)"), ("django/", "django (other)"),
+    ("/ninja/", "ninja"), ("pydantic", "pydantic"), ("psycopg", "psycopg"),
+    ("wms_sales/common/schemas", "strict schema checks"),
+    ("wms_sales/common", "wms_sales.common"), ("wms_sales/events", "wms_sales.events"),
+    ("wms_sales/reports", "wms_sales.reports (aggregates)"),
+    ("wms_sales/accounts", "wms_sales.accounts"), ("wms_sales/", "wms_sales (apps)"),
+    ("/json/", "json"), ("logging", "logging"), ("{", "C methods and builtins"),
+    ("~", "C methods and builtins"), ("<", "C methods and builtins"),
+    ("/lib/python3", "standard library"),
+)
+# Cumulative time of these functions: the stages of a request.
+STAGES = (
+    ("csrf.py", "process_view", "CSRF check"),
+    ("sessions/middleware.py", "process_request", "session load"),
+    ("sessions/middleware.py", "process_response", "session save check"),
+    ("locale.py", "process_request", "locale lookup"),
+    ("locale.py", "process_response", "locale response"),
+    ("csp/middleware.py", "process_response", "CSP header"),
+    ("ninja/operation.py", "run", "the whole view (ninja)"),
+    ("wms_sales/common/api.py", "authenticate", "bearer auth (token → user)"),
+    ("wms_sales/common/api.py", "check_perm", "permission checks"),
+    ("ninja/operation.py", "_get_values", "ninja: parse + validate input"),
+    ("wms_sales/common/idempotency.py", "_claim", "idempotency claim"),
+    ("orders/services.py", "create_order", "service create_order"),
+    ("orders/services.py", "approve_order", "service approve_order"),
+    ("outbound/services.py", "create_outbound", "service create_outbound"),
+    ("outbound/services.py", "post_outbound", "service post_outbound"),
+    ("events/services.py", "record_event", "events: record_event (incl. handlers)"),
+    ("orders/selectors.py", "order_detail", "reload: order_detail"),
+    ("outbound/selectors.py", "outbound_detail", "reload: outbound_detail"),
+    ("wms_sales/common/idempotency.py", "_as_json", "response: schema → JSON"),
+    ("django/http/response.py", "__init__", "response objects"),
+)
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c",
+                    sql], check=True, capture_output=True)
+
+
+def manage(*args: str) -> str:
+    return subprocess.run([sys.executable, "-m", "wms_sales.cli", *args], check=True,
+                          capture_output=True, text=True).stdout
+
+
+class Wsgi:
+    """Calls the WSGI application the way gunicorn does, with one user's bearer token."""
+
+    def __init__(self, application, token: str) -> None:
+        self.application = application
+        self.token = token
+
+    def post(self, path: str, body: dict | None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else b""
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/{path}", "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000",
+            "HTTP_AUTHORIZATION": f"Bearer {self.token}",
+            "HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex, "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(data)), "wsgi.input": io.BytesIO(data),
+            "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+            "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+        }
+        answer: list[str] = []
+        chunks = self.application(environ, lambda status, headers: answer.append(status))
+        content = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+        return int(answer[0].split()[0]), (json.loads(content) if content else {})
+
+
+def area_of(filename: str) -> str:
+    for fragment, area in AREAS:
+        if fragment in filename:
+            return area
+    return "other"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=200, help="lifecycles measured")
+    parser.add_argument("--database", default="bench_profile")
+    parser.add_argument("--profile", action="store_true", help="cProfile every request")
+    parser.add_argument("--top", type=int, default=25, help="functions listed by own time")
+    parser.add_argument("--save", metavar="FILE", help="write the cProfile stats to FILE")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the database of an earlier run (no migrate, no demo)")
+    args = parser.parse_args()
+    os.environ["WMS_DATABASE_URL"] = f"{PG}/{args.database}"
+    os.environ.setdefault("WMS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wms_sales.settings")
+    if not args.keep:
+        psql(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+        psql(f"CREATE DATABASE {args.database}")
+        manage("migrate", "-v", "0")
+        manage("demo", "--no-progress")
+        for role in ("sales", "admin"):
+            manage("createuser", f"profile-{role}", "--role", role)
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wms_sales.accounts.services import issue_token
+    from wms_sales.catalog.models import Product
+    from wms_sales.customers.models import Customer
+    from wms_sales.inventory.models import Warehouse
+    from wms_sales.inventory.services import record_stock_change
+
+    users = get_user_model().objects.in_bulk(["profile-sales", "profile-admin"],
+                                            field_name="username")
+    seller = issue_token(user=users["profile-sales"])
+    admin = issue_token(user=users["profile-admin"])
+    warehouse = Warehouse.objects.get(is_default=True)
+    products = list(Product.objects.filter(active=True).order_by("pk")
+                    .values_list("pk", flat=True))[:50]
+    if not args.keep:
+        for product_id in products:
+            record_stock_change(actor=None, product_id=product_id, warehouse_id=warehouse.pk,
+                                quantity=1_000_000, reason="receipt", note="profile")
+        Customer.objects.update(credit_limit=Decimal("9999999999999.00"))
+    customers = list(Customer.objects.filter(status="active").values_list("pk", flat=True))
+    application = get_wsgi_application()
+    as_seller, as_admin = Wsgi(application, seller), Wsgi(application, admin)
+    rng = random.Random(9)
+
+    cpu: dict[str, float] = defaultdict(float)
+    queries: dict[str, list[int]] = defaultdict(list)
+    # CPU time, not wall clock: waits for the database are not this process's work.
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+
+    def step(name: str, client: Wsgi, path: str, body: dict | None, expect: int,
+             counted: str) -> dict:
+        if counted == "queries":  # the debug cursor costs CPU too: counted apart
+            with CaptureQueriesContext(connection) as captured:
+                status, answer = client.post(path, body)
+            queries[name].append(len(captured))
+        else:
+            started = time.process_time()
+            if profiler is not None and counted:
+                profiler.enable()
+            status, answer = client.post(path, body)
+            if profiler is not None and counted:
+                profiler.disable()
+            if counted:
+                cpu[name] += time.process_time() - started
+        if status != expect:
+            raise SystemExit(f"{name}: {status} {str(answer)[:300]}")
+        return answer
+
+    def lifecycle(counted: str) -> None:
+        order = step("create order", as_seller, "orders", {
+            "customer_id": rng.choice(customers),
+            "lines": [{"product_id": p, "quantity": rng.randint(1, 5)}
+                      for p in rng.sample(products, 3)]}, 201, counted)
+        step("approve order", as_admin, f"orders/{order['id']}/approve", None, 200, counted)
+        outbound = step("create outbound", as_admin, "outbounds",
+                        {"order_id": order["id"], "warehouse_id": warehouse.pk}, 201, counted)
+        step("post outbound", as_admin, f"outbounds/{outbound['id']}/post", None, 200, counted)
+
+    for _ in range(20):  # warm: imports, caches, prepared connection
+        lifecycle(counted="")
+    for _ in range(5):
+        lifecycle(counted="queries")
+    for _ in range(args.orders):
+        lifecycle(counted="cpu")
+
+    total = sum(cpu.values())
+    print(f"{args.orders} lifecycles in-process on PostgreSQL"
+          f"{' (under cProfile: absolute times inflated)' if profiler else ''}")
+    print(f"  {'step':<16} {'CPU ms/request':>15} {'queries':>8}")
+    for name in STEPS:
+        counts = queries[name]
+        print(f"  {name:<16} {cpu[name] / args.orders * 1000:15.2f} "
+              f"{sum(counts) / len(counts):8.1f}")
+    print(f"  {'lifecycle':<16} {total / args.orders * 1000:15.2f} "
+          f"{sum(sum(c) / len(c) for c in queries.values()):8.1f}")
+    print(f"  → at most {args.orders / total:.0f} orders/s per fully busy core "
+          "(CPU of the app process only)")
+    if profiler is None:
+        return
+
+    if args.save:
+        profiler.dump_stats(args.save)
+    stats = pstats.Stats(profiler)
+    grand = stats.total_tt
+    by_area: dict[str, float] = defaultdict(float)
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        by_area[area_of(filename)] += own
+    print(f"\nown time by area (% of {grand / args.orders * 1000:.2f} ms per lifecycle "
+          "under cProfile)")
+    for area, seconds in sorted(by_area.items(), key=lambda item: -item[1]):
+        print(f"  {area:<34} {seconds / grand:6.1%}")
+    print("\nstages (cumulative, % of the lifecycle; nested stages overlap)")
+    for fragment, function, label in STAGES:
+        cumulative = sum(cum for (filename, _, name), (_, _, _, cum, _) in stats.stats.items()
+                         if fragment in filename and name == function)
+        print(f"  {label:<40} {cumulative / grand:6.1%}")
+    print(f"\ntop {args.top} functions by own time")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    print("\n".join(out.getvalue().splitlines()[7:]))
+
+
+if __name__ == "__main__":
+    main()
