@@ -10,9 +10,9 @@ the moment they are assigned (``common.storage``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +46,18 @@ def all_saved(instances: Iterable[models.Model]) -> bool:
     """Whether every row has its id. MySQL (not MariaDB) does not return the ids of bulk
     inserted rows; an answer needs them, so there it is read back instead."""
     return all(instance.pk is not None for instance in instances)
+
+
+Document = TypeVar("Document", bound=models.Model)
+
+
+def answer_of_write(document: Document, user: Any, read_back: Callable[[int], Document],
+                    user_fields: tuple[str, ...]) -> Document:
+    """The answer of a write: the document as the service left it when it holds its saved
+    lines (``line_list``, with what the detail read joins), else ``read_back(pk)``."""
+    lines = getattr(document, "line_list", None)
+    if lines is None or not all_saved(lines):
+        return read_back(document.pk)
+    known_user(document, user, *user_fields)
+    as_read_back([document, *lines])
+    return document

@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
-from wms_sales.common.responses import all_saved, as_read_back, known_user
+from wms_sales.common.responses import answer_of_write
 from wms_sales.common.schemas import IsoDate, Schema
 from wms_sales.inventory.schemas import ProductInWarehouseOut
 from wms_sales.lifecycle.models import DocumentTransition
@@ -126,15 +126,10 @@ class OrderOut(OrderSummaryOut):
 
 
 def _detail(order: SalesOrder, request: HttpRequest) -> SalesOrder:
-    """The answer of a write: the order as the service left it when it holds its lines (with
-    product, warehouse and reserved quantity, as ``selectors.order_detail`` gives them),
-    else read back."""
-    lines = getattr(order, "line_list", None)
-    if lines is None or not all_saved(lines):
-        return selectors.order_detail(order.pk)
-    known_user(order, request.user, "created_by", "reviewed_by")
-    as_read_back([order, *lines])
-    return order
+    # The services leave lines with product, warehouse and reserved quantity, as
+    # ``selectors.order_detail`` gives them.
+    return answer_of_write(order, request.user, selectors.order_detail,
+                           ("created_by", "reviewed_by"))
 
 
 @router.get("", response=list[OrderSummaryOut])

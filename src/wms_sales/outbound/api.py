@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
-from wms_sales.common.responses import all_saved, as_read_back, known_user
+from wms_sales.common.responses import answer_of_write
 from wms_sales.common.schemas import Schema
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 from wms_sales.orders.schemas import OrderLineItemOut
@@ -115,14 +115,9 @@ class QueueRowOut(Schema):
 
 
 def _detail(outbound: Outbound, request: HttpRequest) -> Outbound:
-    """The answer of a write: the outbound as the service left it when it holds its lines
-    (with order line and product), else read back."""
-    lines = getattr(outbound, "line_list", None)
-    if lines is None or not all_saved(lines):
-        return selectors.outbound_detail(outbound.pk)
-    known_user(outbound, request.user, "created_by", "posted_by")
-    as_read_back([outbound, *lines])
-    return outbound
+    # The services leave lines with their order line and product, as the detail read does.
+    return answer_of_write(outbound, request.user, selectors.outbound_detail,
+                           ("created_by", "posted_by"))
 
 
 @router.get("", response=list[OutboundSummaryOut])
