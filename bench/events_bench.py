@@ -2,14 +2,15 @@
 
 1. relay throughput: N outbox rows (order-sized payloads) published with publisher confirms
    by one relay, then by two in parallel (events/s);
-2. lag from commit to broker while the HTTP lifecycle benchmark (bench/order_throughput.py,
-   8 clients) runs with a relay beside it: published_at − created_at per event, p50/p99;
+2. lag from commit to broker while the HTTP lifecycle benchmark (bench/lifecycle.py --relay,
+   8 clients, its own database) runs with a relay beside it: published_at − created_at
+   per event, p50/p99;
 3. consumer throughput for inbound stock events with a share of duplicates injected
    (messages/s), and the check that duplicates changed nothing.
 
     export WMS_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_events WMS_SECRET_KEY=x
     export WMS_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2F
-    .venv/bin/python bench/events_bench.py [--events 20000] [--orders 200] [--messages 10000]
+    .venv/bin/python bench/events_bench.py [--events 20000] [--lag-seconds 20] [--messages 10000]
 
 Exchanges and queues get names unique to the run and are deleted afterwards. Point it at a
 scratch database: it migrates it, loads the demo data and deletes its outbox.
@@ -91,29 +92,15 @@ def relay_throughput(events: int) -> None:
     OutboxEvent.objects.all().delete()
 
 
-def lag_under_load(orders: int) -> None:
-    from wms_sales.events.models import OutboxEvent
-
-    relay = subprocess.Popen([sys.executable, "-m", "wms_sales.cli", "relay",
-                              "--poll-interval", "0.05"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        load = subprocess.run([sys.executable, str(ROOT / "bench" / "order_throughput.py"),
-                               "--clients", "8", "--orders", str(orders)],
-                              capture_output=True, text=True)
-        print("lifecycle load:", " | ".join(load.stdout.strip().splitlines()[1:4]))
-        deadline = time.monotonic() + 60
-        while (OutboxEvent.objects.filter(published_at__isnull=True).exists()
-               and time.monotonic() < deadline):
-            time.sleep(0.2)
-    finally:
-        relay.terminate()
-        relay.wait()
-    lags = [(published - created).total_seconds() for created, published in
-            OutboxEvent.objects.filter(published_at__isnull=False)
-            .values_list("created_at", "published_at")]
-    print(f"commit→broker lag over {len(lags)} events: p50 {percentile(lags, .5) * 1000:.0f} ms,"
-          f" p99 {percentile(lags, .99) * 1000:.0f} ms, max {max(lags) * 1000:.0f} ms")
+def lag_under_load(seconds: float) -> None:
+    load = subprocess.run([sys.executable, str(ROOT / "bench" / "lifecycle.py"), "--only",
+                           "http", "--clients", "8", "--seconds", str(seconds), "--relay",
+                           "--database", "bench_events_lag"], capture_output=True, text=True)
+    lines = load.stdout.strip().splitlines()
+    print("lifecycle load:", " | ".join(line.strip() for line in lines
+                                        if "HTTP" in line or line.startswith("relay")))
+    if load.returncode:
+        print(load.stderr[-2000:])
 
 
 def consumer_throughput(messages: int, duplicate_share: float = 0.2) -> None:
@@ -168,7 +155,8 @@ def consumer_throughput(messages: int, duplicate_share: float = 0.2) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--lag-seconds", type=float, default=20,
+                        help="how long the HTTP load runs while the lag is measured")
     parser.add_argument("--messages", type=int, default=10000)
     args = parser.parse_args()
     if not os.environ.get("WMS_AMQP_URL"):
@@ -177,7 +165,7 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} database "
           f"{os.environ.get('WMS_DATABASE_URL', 'sqlite').split('@')[-1]}")
     relay_throughput(args.events)
-    lag_under_load(args.orders)
+    lag_under_load(args.lag_seconds)
     consumer_throughput(args.messages)
 
 

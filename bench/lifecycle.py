@@ -15,6 +15,8 @@ It prints, from one run on one machine:
 5. one order of 1,000 lines, each step timed over HTTP;
 6. queries per step through the API at 3 and 1,000 lines;
 and the books after all of it: `wms-sales check`, and shipped units == fall of on-hand.
+With --relay (and WMS_AMQP_URL set) a `wms-sales relay` runs beside the phases and the
+commit→broker lag of their events (published_at − created_at) is reported.
 Orders/s, business transactions/s, their ratio to pgbench's TPS, p50/p99 per request and
 the count of 5xx answers are reported per phase.
 
@@ -312,6 +314,31 @@ def queries_per_step(customer_id: int, products: list[int], warehouse_id: int) -
         print(f"  {name:<16} {counts[3][name]:4d} / {counts[1000][name]:4d}")
 
 
+def relay_lag(relay: subprocess.Popen) -> None:
+    """Wait (at most a minute) until the relay has published every event, then report the
+    commit→broker lag of the run's events."""
+    from wms_sales.events.models import OutboxEvent
+
+    deadline = time.monotonic() + 60
+    try:
+        while (OutboxEvent.objects.filter(published_at__isnull=True).exists()
+               and time.monotonic() < deadline):
+            time.sleep(0.2)
+    finally:
+        relay.terminate()
+        relay.wait()
+    lags = [(published - created).total_seconds() for created, published in
+            OutboxEvent.objects.filter(published_at__isnull=False)
+            .values_list("created_at", "published_at")]
+    left = OutboxEvent.objects.filter(published_at__isnull=True).count()
+    if not lags:
+        print(f"\nrelay: no event published ({left} left)")
+        return
+    print(f"\nrelay: commit→broker lag over {len(lags)} events: "
+          f"p50 {percentile(lags, .5) * 1000:.0f} ms, p99 {percentile(lags, .99) * 1000:.0f} ms, "
+          f"max {max(lags) * 1000:.0f} ms; {left} left unpublished")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
@@ -320,9 +347,14 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(PHASES),
                         help=f"comma-separated phases to run, of {','.join(PHASES)} "
                              "(default: all; the books are checked after any of them)")
+    parser.add_argument("--relay", action="store_true",
+                        help="run `wms-sales relay` beside the phases (needs WMS_AMQP_URL) "
+                             "and report the commit→broker lag of their events")
     parser.add_argument("--clients", default="1,8,16",
                         help="client counts of the services and HTTP phases (default: 1,8,16)")
     args = parser.parse_args()
+    if args.relay and not os.environ.get("WMS_AMQP_URL"):
+        parser.error("--relay needs WMS_AMQP_URL (the broker the relay publishes to)")
     phases = {phase.strip() for phase in args.only.split(",") if phase.strip()}
     if phases - set(PHASES):
         parser.error(f"unknown phase(s): {', '.join(sorted(phases - set(PHASES)))}")
@@ -371,6 +403,15 @@ def main() -> None:
     last_move_before = StockMove.objects.order_by("-pk").values_list("pk", flat=True).first()
     plan_args = (customers, products[:200], warehouse.pk)
 
+    relay = None
+    if args.relay:
+        from wms_sales.events.models import OutboxEvent
+
+        OutboxEvent.objects.all().delete()  # the demo's events are not this run's
+        relay = subprocess.Popen([sys.executable, "-m", "wms_sales.cli", "relay",
+                                  "--poll-interval", "0.05"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     print("\nthroughput (one lifecycle = 4 business transactions)", flush=True)
     if "services" in phases:
         for processes in client_counts:
@@ -413,6 +454,8 @@ def main() -> None:
             server.wait()
     if "queries" in phases:
         queries_per_step(customers[0], products, warehouse.pk)
+    if relay is not None:
+        relay_lag(relay)
 
     from django.db.models import Sum
 
