@@ -52,7 +52,7 @@ def update_product(*, actor: Actor, product_id: int, **changes: Any) -> Product:
     return _save(product)
 
 
-def import_products(products: list[Product], *, actor: Any) -> int:
+def import_products(products: list[Product], *, actor: Actor) -> int:
     """Products checked by the caller (``full_clean``, SKUs not taken), inserted in one
     statement inside the caller's transaction: the onboarding import's bulk path."""
     Product.objects.bulk_create(products)

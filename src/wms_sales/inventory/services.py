@@ -288,7 +288,7 @@ def opening_stock_problems(quantity: Decimal | None, note: str) -> dict[str, lis
     return {}
 
 
-def receive_opening_stock(rows: Sequence[OpeningStock], *, actor: Any,
+def receive_opening_stock(rows: Sequence[OpeningStock], *, actor: Actor,
                           source_ref: str) -> int:
     """First balances of (product, warehouse) pairs, inside the caller's transaction, in bulk.
 
@@ -297,9 +297,8 @@ def receive_opening_stock(rows: Sequence[OpeningStock], *, actor: Any,
     the usual case, a new level, is born with its opening quantity and its single move
     (balance_after = quantity = on_hand): two INSERTs per call, not four per row. A level
     created meanwhile by someone else fails the insert with an IntegrityError."""
-    actor = actor if getattr(actor, "pk", None) else None  # AnonymousUser has no row
-    fields = {"reason": MoveReason.OPENING, "source_type": "import",
-              "source_ref": source_ref[:40], "actor": actor}
+    fields: dict[str, Any] = {"reason": MoveReason.OPENING, "source_type": "import",
+              "source_ref": source_ref[:40], "actor": user_of(actor)}
     by_pair = {(row.product_id, row.warehouse_id): row for row in rows}
     existing = by_pair.keys() & set(StockLevel.objects.filter(
         product_id__in={p for p, _w in by_pair}, warehouse_id__in={w for _p, w in by_pair},
