@@ -298,7 +298,7 @@ def receive_opening_stock(rows: Sequence[OpeningStock], *, actor: Actor,
     (balance_after = quantity = on_hand): two INSERTs per call, not four per row. A level
     created meanwhile by someone else fails the insert with an IntegrityError."""
     fields: dict[str, Any] = {"reason": MoveReason.OPENING, "source_type": "import",
-              "source_ref": source_ref[:40], "actor": user_of(actor)}
+                              "source_ref": source_ref[:40], "actor": user_of(actor)}
     by_pair = {(row.product_id, row.warehouse_id): row for row in rows}
     existing = by_pair.keys() & set(StockLevel.objects.filter(
         product_id__in={p for p, _w in by_pair}, warehouse_id__in={w for _p, w in by_pair},
