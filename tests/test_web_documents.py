@@ -264,8 +264,8 @@ def test_live_totals_use_the_server_arithmetic(sales, data):
     html = response.content.decode()
     amounts = line_amounts(D(3), D("12.50"), D("12.5"), D(13))
     assert response.context["totals"]["total"] == amounts.total == D("37.08")
-    assert '<div id="order-totals"' in html and "37.08" in html
-    assert 'id="lines-0-amount" hx-swap-oob="true">37.08<' in html
+    assert '<div id="order-totals"' in html and "¥37.08" in html
+    assert 'id="lines-0-amount" hx-swap-oob="true">¥37.08<' in html
     assert 'id="lines-1-amount" hx-swap-oob="true">—<' in html  # incomplete row
     assert not SalesOrder.objects.exists()
 
@@ -349,9 +349,9 @@ def test_credit_limit_message_and_override(db):
     assert "override_credit" not in page.context["forms"]["approve"].fields
     [message] = messages_of(reviewer.post(reverse("web:order_approve", args=[order.pk]),
                                           follow=True))
-    assert message == ("Credit limit exceeded: limit 100.00, current exposure 0.00 "
-                       "(receivables 0.00 + open orders 0.00), this order 125.00 — "
-                       "25.00 over the limit.")
+    assert message == ("Credit limit exceeded: limit ¥100.00, current exposure ¥0.00 "
+                       "(receivables ¥0.00 + open orders ¥0.00), this order ¥125.00 — "
+                       "¥25.00 over the limit.")
     admin = login("admin")
     response = admin.post(reverse("web:order_approve", args=[order.pk]),
                           {"approve-override_credit": "on", "approve-reason": ""})

@@ -73,7 +73,7 @@ def test_thirty_order_lines_by_keyboard_alone(login, live_server, language):
         expected.append((product.pk, Decimal(i + 1)))
     expect(page.locator("tr.order-line")).to_have_count(LINES + 1)
     total = sum(Decimal(i + 1) * products[i % 10].list_price for i in range(LINES))
-    expect(page.locator("#order-totals .grand-total")).to_have_text(f"{total:,.2f}")
+    expect(page.locator("#order-totals .grand-total")).to_have_text(f"¥{total:,.2f}")
     shoot(page, f"order-entry-30-lines-{language}")
 
     page.keyboard.press("Control+Enter")  # saves from the line, the blank last row skipped
@@ -150,7 +150,7 @@ def test_errors_sit_next_to_their_field_and_keep_what_was_typed(login, live_serv
     discount.fill("150")
     # The live totals refuse to price the line rather than show a negative amount.
     expect(page.locator("#lines-0-amount")).to_have_text("—")
-    expect(page.locator("#order-totals .grand-total")).to_have_text("0.00")
+    expect(page.locator("#order-totals .grand-total")).to_have_text("¥0.00")
     page.get_by_role("button", name=text(language, "保存订单", "Save order")).click()
 
     discount = page.locator("tr.order-line").first.locator("input[name$='-discount_percent']")
@@ -207,14 +207,14 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     page.get_by_role("button", name=text(language, "登记收款", "Record payment")).click()
     payment = Payment.objects.get()
     expect(page.get_by_role("heading", level=1)).to_contain_text(payment.number)
-    expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
+    expect(page.locator("dd.unallocated")).to_have_text("¥1,080.00")
 
     # The customer's balance and the open invoices agree, line by line.
     page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
     reconcile = page.locator("dl.reconcile")
-    expect(reconcile.locator("dd").first).to_have_text("50.00")
-    expect(reconcile.locator("dd.unallocated")).to_have_text("−1,080.00")
-    expect(reconcile.locator("dd.balance")).to_have_text("-1,030.00")
+    expect(reconcile.locator("dd").first).to_have_text("¥50.00")
+    expect(reconcile.locator("dd.unallocated")).to_have_text("−¥1,080.00")
+    expect(reconcile.locator("dd.balance")).to_have_text("-¥1,030.00")
 
     # From the list, by its number, to the payment; allocate the invoice there.
     page.goto(f"{live_server.url}/payments/")
@@ -223,7 +223,7 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     page.get_by_role("button", name=text(language, "核销", "Allocate"), exact=True).click()
     expect(page.locator(".messages")).to_contain_text(
         text(language, "收款已核销", "Payment allocated"))
-    expect(page.locator("dd.unallocated")).to_have_text("1,030.00")
+    expect(page.locator("dd.unallocated")).to_have_text("¥1,030.00")
     allocations = page.locator("article.payment-allocations")
     expect(allocations).to_contain_text(invoice.number)
     shoot(page, f"payment-{language}")
@@ -231,16 +231,16 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     assert invoice.status == "paid"
 
     page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
-    expect(reconcile.locator("dd").first).to_have_text("0.00")
-    expect(reconcile.locator("dd.unallocated")).to_have_text("−1,030.00")
-    expect(reconcile.locator("dd.balance")).to_have_text("-1,030.00")
+    expect(reconcile.locator("dd").first).to_have_text("¥0.00")
+    expect(reconcile.locator("dd.unallocated")).to_have_text("−¥1,030.00")
+    expect(reconcile.locator("dd.balance")).to_have_text("-¥1,030.00")
 
     # Taken back: the invoice is open again.
     page.goto(f"{live_server.url}/payments/{payment.pk}/")
     page.get_by_role("button", name=text(language, "撤销核销", "Take back")).click()
     expect(page.locator(".messages")).to_contain_text(
         text(language, "核销已撤销", "Allocation taken back"))
-    expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
+    expect(page.locator("dd.unallocated")).to_have_text("¥1,080.00")
     invoice.refresh_from_db()
     assert invoice.status == "open"
 
@@ -269,7 +269,7 @@ def test_a_line_shows_available_stock_and_takes_the_default_tax_rate(login, live
     expect(row.locator("input[data-price]")).to_have_value("8.80")
     page.keyboard.type("2")
     # 2 × 8.80 = 17.60, 13 % tax 2.29.
-    expect(page.locator("#lines-0-amount")).to_have_text("19.89")
+    expect(page.locator("#lines-0-amount")).to_have_text("¥19.89")
     row.locator("select[name$='-warehouse']").select_option("")  # back to Shanghai
     expect(available).to_have_text(
         text(language, "此仓库无库存", "Not stocked in this warehouse"))
