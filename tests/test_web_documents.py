@@ -190,6 +190,24 @@ def test_outbound_list_searches_by_customer(admin, data):
                          {"customer": other.pk}).context["page"].object_list
 
 
+DOCUMENT_LISTS = ("outbound_list", "return_list", "invoice_list", "payment_list",
+                  "credit_note_list")
+
+
+def test_every_document_list_searches_number_and_customer_in_one_box(admin, data):
+    received_return(shipped_order(data, ("screwdriver", "5")))
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(1),
+                   method="bank_transfer", received_on=date(2030, 1, 1))
+    customer = data["customer"]
+    for name in DOCUMENT_LISTS:
+        url = reverse(f"web:{name}")
+        [document] = admin.get(url).context["page"].object_list
+        for text in (customer.name[1:4], customer.code.lower(), document.number[-4:]):
+            found = admin.get(url, {"q": text}, headers={"HX-Request": "true"})
+            assert list(found.context["page"].object_list) == [document], (name, text)
+        assert not admin.get(url, {"q": "no such thing"}).context["page"].object_list, name
+
+
 # --- order entry -------------------------------------------------------------------------
 
 def test_create_order_with_two_lines(sales, data):
