@@ -223,6 +223,8 @@ def test_a_long_note_is_bounded_and_removing_a_line_is_clean(login, live_server,
         row.locator("input[name$='-quantity']").press("Enter")  # on to a new line
     # Remove the first line while its re-pricing is on the way (the answer still carries its
     # amount): no htmx:oobErrorNoTarget, no htmx:sendAbort.
+    expect(page.locator("#order-totals .grand-total")).to_have_text("¥31.40")  # all priced
+    page.wait_for_load_state("networkidle")  # nothing on the way before the listener is set
     page.evaluate("""() => document.body.addEventListener("htmx:beforeSend", () =>
         document.querySelector("tr.order-line [data-remove-line]").click(), {once: true})""")
     first_quantity = page.locator("tr.order-line").first.locator("input[name$='-quantity']")
