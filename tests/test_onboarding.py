@@ -287,8 +287,9 @@ def _wipe() -> None:
     Product.objects.all().delete()
 
 
+@pytest.mark.parametrize("language", ["zh", "en-labels", "en"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_reimport_round_trip(db, fmt, warehouse):
+def test_export_reimport_round_trip(db, fmt, language, warehouse):
     create_product(actor=None, sku="BOLT-M8", name="不锈钢六角螺栓 M8×40", unit="盒",
                    list_price=Decimal("18.50"))
     create_product(actor=None, sku="CABLE", name="铜芯电线 “BV2.5”, 红色", unit="米",
@@ -302,14 +303,14 @@ def test_export_reimport_round_trip(db, fmt, warehouse):
         record_stock_change(actor=None, product_id=Product.objects.get(sku=sku).pk,
                             warehouse_id=warehouse.pk, quantity=quantity, reason="opening")
     kinds = ["products", "customers", "stock"]
-    before = {kind: exported_rows(kind, fmt) for kind in kinds}
+    before = {kind: exported_rows(kind, fmt, language) for kind in kinds}
     assert before["products"][2][:2] == ["CABLE", "铜芯电线 “BV2.5”, 红色"]
-    files = {kind: export_file(kind=kind, fmt=fmt) for kind in kinds}
+    files = {kind: export_file(kind=kind, fmt=fmt, language=language) for kind in kinds}
     _wipe()
     for kind in kinds:  # products before the stock that names them
         report = import_file(actor=None, kind=kind, data=files[kind], filename=f"{kind}.{fmt}")
         assert report.ok, report.errors
-    assert {kind: exported_rows(kind, fmt) for kind in kinds} == before
+    assert {kind: exported_rows(kind, fmt, language) for kind in kinds} == before
     assert Product.objects.get(sku="CABLE").list_price == Decimal("1234567890123.45")
     assert Customer.objects.get(code="C-杭州").notes == "第一行\n第二行"
     assert list(stock_violations()) == []
@@ -325,6 +326,22 @@ def test_chinese_exports_show_chinese_choices_and_yes_no(db, fmt):
     assert exported_rows("products", fmt)[1][-1] == "否"
     english = dict(zip(*exported_rows("customers", fmt, "en"), strict=True))
     assert (english["payment_method"], english["status"]) == ("bank_transfer", "active")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_english_label_exports_show_words(db, fmt):
+    """The web UI's English exports: headers and choices as people read them."""
+    create_customer(actor=None, code="C-1", name="甲", payment_method="bank_transfer")
+    create_product(actor=None, sku="P-1", name="乙", active=False)
+    [headers, customer] = exported_rows("customers", fmt, "en-labels")
+    assert headers == ["Customer code", "Name", "Phone", "Email", "Contact person",
+                       "Credit limit", "Payment terms (days)", "Payment method", "Status",
+                       "Notes", "Delivery address"]
+    row = dict(zip(headers, customer, strict=True))
+    assert (row["Payment method"], row["Status"]) == ("Bank transfer", "Active")
+    [headers, product] = exported_rows("products", fmt, "en-labels")
+    assert headers == ["SKU", "Name", "Unit", "List price", "Quantity precision", "Active"]
+    assert (product[0], product[-1]) == ("P-1", "No")
 
 
 def test_xlsx_keeps_decimals_beyond_excel_precision_as_text():
@@ -494,6 +511,10 @@ def test_page_exports(db, product):
     assert table.rows[0][1][:2] == ["SKU-001", "螺丝刀 Screwdriver"]
     response = client.get("/onboarding/export/customers.csv", HTTP_ACCEPT_LANGUAGE="en")
     assert response.content.startswith("\ufeff".encode())
+    header_row = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header_row.startswith("Customer code,Name,") and "Payment terms (days)" in header_row
+    response = client.get("/onboarding/export/customers.csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.content.decode("utf-8-sig").startswith("客户编码,名称,")
     assert client.get("/onboarding/export/orders.csv").status_code == 404
 
 

@@ -60,6 +60,7 @@ from wms_sales.orders.services import (
 )
 from wms_sales.outbound.models import OutboundLine, OutboundStatus
 from wms_sales.outbound.services import cancel_outbound, create_outbound, post_outbound
+from wms_sales.reports import exports
 from wms_sales.returns.models import ReturnLine, ReturnReason, ReturnStatus
 from wms_sales.returns.services import approve_return, create_return, receive_return
 
@@ -593,6 +594,7 @@ def same_value(cell: Any, value: Any) -> bool:
     return str(cell) == str(value)
 
 
+RAW_KEYS = ("sales_gross", "orders_by_status", "customer_id", "return_rate_value", "pending")
 EXPORTS = [("summary", {}), ("trend", {"granularity": "week"}),
            ("top", {"dimension": "product"}), ("top", {"dimension": "customer"}),
            ("returns", {})]
@@ -637,8 +639,10 @@ def test_exports_hold_the_json_figures_and_the_filters(scenario, world, manager,
     ("summary", "summary", {}), ("trend", "trend", {"granularity": "month"}),
     ("top-customer", "top", {"dimension": "customer"}),
     ("top-salesperson", "top", {"dimension": "salesperson"}), ("returns", "returns", {})])
-def test_page_downloads_are_the_api_files(scenario, world, manager, report_name, api_name,
-                                          extra):
+def test_page_downloads_hold_the_api_figures_in_words(scenario, world, manager, report_name,
+                                                      api_name, extra):
+    """The page's English file: the API's figures, but every name in words (the API's English
+    file keeps the JSON keys for scripts)."""
     user = create_user(username="boss", role="reviewer")
     page = Client(headers={"Accept-Language": "en"})
     page.force_login(user)
@@ -653,7 +657,30 @@ def test_page_downloads_are_the_api_files(scenario, world, manager, report_name,
         assert mine.status_code == theirs.status_code == 200
         assert mine["Content-Disposition"] == theirs["Content-Disposition"]
         read = read_csv if fmt == "csv" else read_xlsx
-        assert read(mine.content) == read(theirs.content)
+        filters, headers, table = header_and_table(read(mine.content))
+        _keys, api_headers, api_table = header_and_table(read(theirs.content))
+        assert filters == {"From": query["date_from"], "To": query["date_to"], "Customer": "",
+                           "Product": "BOLT 螺栓 Bolt", "Warehouse": "", "Salesperson": ""}
+        with translation.override("en"):
+            assert headers == [exports.label(key, in_words=True) for key in api_headers]
+        assert not [key for key in RAW_KEYS if any(key in h for h in [*headers, *filters])]
+        if report_name == "summary":
+            assert [row[0] for row in table][:4] == [
+                "From", "To", "Orders entered", "Orders by status (Pending)"]
+            assert [row[1:] for row in table] == [row[1:] for row in api_table]
+            if fmt == "xlsx":  # number formats in English too: rates as percentages
+                sheet = openpyxl.load_workbook(io.BytesIO(mine.content)).active
+                cells = {row[0].value: row[1] for row in sheet.iter_rows() if len(row) > 1}
+                assert cells["Return rate (value)"].number_format == "0.00%"
+                assert cells["Sales amount (gross)"].number_format == "#,##0.00"
+            continue
+        assert len(table) == len(api_table)
+        for row, api_row in zip(table, api_table, strict=True):
+            for key, cell, api_cell in zip(api_headers, row, api_row, strict=True):
+                if key == "orders_by_status":
+                    assert cell.startswith("Pending=") and "Completed=" in cell
+                else:
+                    assert cell == api_cell, key
 
 
 # --- the dashboard page ---------------------------------------------------------------------
@@ -722,9 +749,6 @@ def test_dashboard_in_chinese(scenario, compiled):
     assert "退货率" in response.content.decode()
 
 
-RAW_KEYS = ("sales_gross", "orders_by_status", "customer_id", "return_rate_value", "pending")
-
-
 def test_chinese_exports_speak_chinese_with_number_formats(scenario, world, compiled):
     page = page_client("zh-hans")
     query = {"date_from": day(-1).isoformat(), "date_to": day(6).isoformat(),
@@ -732,7 +756,8 @@ def test_chinese_exports_speak_chinese_with_number_formats(scenario, world, comp
     text = page.get(reverse("web:report_export", args=["summary", "csv"]),
                     query).content.decode()
     assert not [key for key in RAW_KEYS if key in text]
-    assert "销售额（含税）" in text and "客户 ID" in text and "订单状态分布（待审核）" in text
+    assert "销售额（含税）" in text and "订单状态分布（待审核）" in text
+    assert "客户,C1 华东五金 East Hardware" in text  # the filter by name, not by row id
     workbook = openpyxl.load_workbook(io.BytesIO(page.get(
         reverse("web:report_export", args=["summary", "xlsx"]), query).content))
     cells = {row[0].value: row[1] for row in workbook.active.iter_rows() if len(row) > 1}

@@ -191,6 +191,24 @@ def test_outbound_list_searches_by_customer(admin, data):
                          {"customer": other.pk}).context["page"].object_list
 
 
+DOCUMENT_LISTS = ("outbound_list", "return_list", "invoice_list", "payment_list",
+                  "credit_note_list")
+
+
+def test_every_document_list_searches_number_and_customer_in_one_box(admin, data):
+    received_return(shipped_order(data, ("screwdriver", "5")))
+    record_payment(actor=None, customer_id=data["customer"].pk, amount=D(1),
+                   method="bank_transfer", received_on=date(2030, 1, 1))
+    customer = data["customer"]
+    for name in DOCUMENT_LISTS:
+        url = reverse(f"web:{name}")
+        [document] = admin.get(url).context["page"].object_list
+        for text in (customer.name[1:4], customer.code.lower(), document.number[-4:]):
+            found = admin.get(url, {"q": text}, headers={"HX-Request": "true"})
+            assert list(found.context["page"].object_list) == [document], (name, text)
+        assert not admin.get(url, {"q": "no such thing"}).context["page"].object_list, name
+
+
 # --- order entry -------------------------------------------------------------------------
 
 def test_create_order_with_two_lines(sales, data):
@@ -265,8 +283,8 @@ def test_live_totals_use_the_server_arithmetic(sales, data):
     html = response.content.decode()
     amounts = line_amounts(D(3), D("12.50"), D("12.5"), D(13))
     assert response.context["totals"]["total"] == amounts.total == D("37.08")
-    assert '<div id="order-totals"' in html and "37.08" in html
-    assert 'id="lines-0-amount" hx-swap-oob="true">37.08<' in html
+    assert '<div id="order-totals"' in html and "¥37.08" in html
+    assert 'id="lines-0-amount" hx-swap-oob="true">¥37.08<' in html
     assert 'id="lines-1-amount" hx-swap-oob="true">—<' in html  # incomplete row
     assert not SalesOrder.objects.exists()
 
@@ -350,9 +368,9 @@ def test_credit_limit_message_and_override(db):
     assert "override_credit" not in page.context["forms"]["approve"].fields
     [message] = messages_of(reviewer.post(reverse("web:order_approve", args=[order.pk]),
                                           follow=True))
-    assert message == ("Credit limit exceeded: limit 100.00, current exposure 0.00 "
-                       "(receivables 0.00 + open orders 0.00), this order 125.00 — "
-                       "25.00 over the limit.")
+    assert message == ("Credit limit exceeded: limit ¥100.00, current exposure ¥0.00 "
+                       "(receivables ¥0.00 + open orders ¥0.00), this order ¥125.00 — "
+                       "¥25.00 over the limit.")
     admin = login("admin")
     response = admin.post(reverse("web:order_approve", args=[order.pk]),
                           {"approve-override_credit": "on", "approve-reason": ""})

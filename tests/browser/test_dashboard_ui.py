@@ -3,11 +3,13 @@ figures, and the range picker and the filters redraw them through htmx."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -157,4 +159,14 @@ def test_dashboard_in_english_with_downloads(login, history, live_server):
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == "top-customer.xlsx"
+    # The file speaks the page's language: headers in words, rates formatted as percentages.
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    rows = [list(row) for row in sheet.iter_rows()]
+    assert rows[0][0].value == "Top customers"
+    header_at = next(i for i, row in enumerate(rows) if row[0].value == "ID")
+    headers = [cell.value for cell in rows[header_at]]
+    assert "Sales amount (gross)" in headers and "sales_gross" not in headers
+    first = dict(zip(headers, rows[header_at + 1], strict=True))
+    assert first["Return rate (value)"].number_format == "0.00%"
+    assert first["Sales amount (gross)"].number_format == "#,##0.00"
     shoot(page, "dashboard-en")

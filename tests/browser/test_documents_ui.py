@@ -46,7 +46,7 @@ def test_enter_an_order_with_live_totals_and_approve_it(login, live_server):
     pick_product(first, "螺丝", data["screwdriver"].pk)
     expect(first.locator("input[data-price]")).to_have_value("12.50")  # the list price
     first.locator("input[name$='-quantity']").fill("4")
-    expect(page.locator("#lines-0-amount")).to_have_text("50.00")
+    expect(page.locator("#lines-0-amount")).to_have_text("¥50.00")
 
     page.get_by_role("button", name="添加行").click()
     second = page.locator("tr.order-line").nth(1)
@@ -56,10 +56,10 @@ def test_enter_an_order_with_live_totals_and_approve_it(login, live_server):
     second.locator("input[name$='-discount_percent']").fill("10")
     second.locator("input[name$='-tax_rate_percent']").fill("13")
     # 2.5 × 3.20 − 10 % = 7.20 net, 13 % tax 0.94: priced by the server, not in the browser.
-    expect(page.locator("#lines-1-amount")).to_have_text("8.14")
+    expect(page.locator("#lines-1-amount")).to_have_text("¥8.14")
     totals = page.locator("#order-totals")
-    expect(totals.locator(".grand-total")).to_have_text("58.14")
-    expect(totals).to_contain_text("57.20")
+    expect(totals.locator(".grand-total")).to_have_text("¥58.14")
+    expect(totals).to_contain_text("¥57.20")
     shoot(page, "order-entry")
 
     page.get_by_role("button", name="保存订单").click()

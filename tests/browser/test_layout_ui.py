@@ -1,5 +1,6 @@
 """Layout of every page at common desktop widths, in both languages (issue #13): nothing
-wider than the window, no table wider than its box, the main menu on one row."""
+wider than the window, no table wider than its box, the main menu on one row, no badge,
+number link or date broken over two lines."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = (1366, 1920)
 
 # What overflows: the page itself, a table beyond its (scrolling) box, a menu on two rows.
-MEASURE = """() => {
+MEASURE = r"""() => {
   const problems = [];
   const root = document.documentElement;
   if (root.scrollWidth > window.innerWidth) {
@@ -42,6 +43,14 @@ MEASURE = """() => {
   });
   document.querySelectorAll("td .badge, td:first-child a").forEach((cell) => {
     if (cell.getClientRects().length > 1) problems.push(`wrapped: ${cell.textContent.trim()}`);
+  });
+  // A date (or date and time) in a table cell stays on one line.
+  document.querySelectorAll("td").forEach((cell) => {
+    if (!/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$/.test(cell.textContent.trim())) return;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+    if (lines.size > 1) problems.push(`date wrapped: ${cell.textContent.trim()}`);
   });
   return problems;
 }"""

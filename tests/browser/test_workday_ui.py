@@ -17,6 +17,7 @@ from web_documents_data import (
     approved_order,
     master_data,
     order_of,
+    received_return,
     shipped_order,
 )
 from wms_sales.catalog.services import create_product
@@ -73,7 +74,7 @@ def test_thirty_order_lines_by_keyboard_alone(login, live_server, language):
         expected.append((product.pk, Decimal(i + 1)))
     expect(page.locator("tr.order-line")).to_have_count(LINES + 1)
     total = sum(Decimal(i + 1) * products[i % 10].list_price for i in range(LINES))
-    expect(page.locator("#order-totals .grand-total")).to_have_text(f"{total:,.2f}")
+    expect(page.locator("#order-totals .grand-total")).to_have_text(f"¥{total:,.2f}")
     shoot(page, f"order-entry-30-lines-{language}")
 
     page.keyboard.press("Control+Enter")  # saves from the line, the blank last row skipped
@@ -150,7 +151,7 @@ def test_errors_sit_next_to_their_field_and_keep_what_was_typed(login, live_serv
     discount.fill("150")
     # The live totals refuse to price the line rather than show a negative amount.
     expect(page.locator("#lines-0-amount")).to_have_text("—")
-    expect(page.locator("#order-totals .grand-total")).to_have_text("0.00")
+    expect(page.locator("#order-totals .grand-total")).to_have_text("¥0.00")
     page.get_by_role("button", name=text(language, "保存订单", "Save order")).click()
 
     discount = page.locator("tr.order-line").first.locator("input[name$='-discount_percent']")
@@ -207,14 +208,14 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     page.get_by_role("button", name=text(language, "登记收款", "Record payment")).click()
     payment = Payment.objects.get()
     expect(page.get_by_role("heading", level=1)).to_contain_text(payment.number)
-    expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
+    expect(page.locator("dd.unallocated")).to_have_text("¥1,080.00")
 
     # The customer's balance and the open invoices agree, line by line.
     page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
     reconcile = page.locator("dl.reconcile")
-    expect(reconcile.locator("dd").first).to_have_text("50.00")
-    expect(reconcile.locator("dd.unallocated")).to_have_text("−1,080.00")
-    expect(reconcile.locator("dd.balance")).to_have_text("-1,030.00")
+    expect(reconcile.locator("dd").first).to_have_text("¥50.00")
+    expect(reconcile.locator("dd.unallocated")).to_have_text("−¥1,080.00")
+    expect(reconcile.locator("dd.balance")).to_have_text("-¥1,030.00")
 
     # From the list, by its number, to the payment; allocate the invoice there.
     page.goto(f"{live_server.url}/payments/")
@@ -223,7 +224,7 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     page.get_by_role("button", name=text(language, "核销", "Allocate"), exact=True).click()
     expect(page.locator(".messages")).to_contain_text(
         text(language, "收款已核销", "Payment allocated"))
-    expect(page.locator("dd.unallocated")).to_have_text("1,030.00")
+    expect(page.locator("dd.unallocated")).to_have_text("¥1,030.00")
     allocations = page.locator("article.payment-allocations")
     expect(allocations).to_contain_text(invoice.number)
     shoot(page, f"payment-{language}")
@@ -231,16 +232,16 @@ def test_a_payment_saved_without_allocation_is_allocated_later(login, live_serve
     assert invoice.status == "paid"
 
     page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
-    expect(reconcile.locator("dd").first).to_have_text("0.00")
-    expect(reconcile.locator("dd.unallocated")).to_have_text("−1,030.00")
-    expect(reconcile.locator("dd.balance")).to_have_text("-1,030.00")
+    expect(reconcile.locator("dd").first).to_have_text("¥0.00")
+    expect(reconcile.locator("dd.unallocated")).to_have_text("−¥1,030.00")
+    expect(reconcile.locator("dd.balance")).to_have_text("-¥1,030.00")
 
     # Taken back: the invoice is open again.
     page.goto(f"{live_server.url}/payments/{payment.pk}/")
     page.get_by_role("button", name=text(language, "撤销核销", "Take back")).click()
     expect(page.locator(".messages")).to_contain_text(
         text(language, "核销已撤销", "Allocation taken back"))
-    expect(page.locator("dd.unallocated")).to_have_text("1,080.00")
+    expect(page.locator("dd.unallocated")).to_have_text("¥1,080.00")
     invoice.refresh_from_db()
     assert invoice.status == "open"
 
@@ -269,7 +270,7 @@ def test_a_line_shows_available_stock_and_takes_the_default_tax_rate(login, live
     expect(row.locator("input[data-price]")).to_have_value("8.80")
     page.keyboard.type("2")
     # 2 × 8.80 = 17.60, 13 % tax 2.29.
-    expect(page.locator("#lines-0-amount")).to_have_text("19.89")
+    expect(page.locator("#lines-0-amount")).to_have_text("¥19.89")
     row.locator("select[name$='-warehouse']").select_option("")  # back to Shanghai
     expect(available).to_have_text(
         text(language, "此仓库无库存", "Not stocked in this warehouse"))
@@ -383,6 +384,12 @@ def test_one_money_format_in_both_languages(login, live_server, language):
     expect(page.locator("#results tbody td.num").first).to_have_text("¥2,180,376.53")
     page.goto(f"{live_server.url}/invoices/")
     expect(page.locator("#results tbody td.num").first).to_have_text("¥50.00")
+    # A document's summary (and the payment's) in the same format.
+    page.locator("#results tbody a[href^='/invoices/']").first.click()
+    expect(page.locator("dl.figures dd").first).to_have_text("¥50.00")
+    expect(page.locator("dl.figures dd").last).to_have_text("¥50.00")  # still open
+    page.goto(f"{live_server.url}/payments/{Payment.objects.get().pk}/")
+    expect(page.locator("dd.unallocated")).to_have_text("¥2,180,376.53")
     page.goto(f"{live_server.url}/customers/{data['customer'].pk}/")
     cards = page.locator("article.account .stat-value")
     expect(cards.nth(0)).to_have_text("¥50.00")
@@ -400,6 +407,18 @@ def test_one_money_format_in_both_languages(login, live_server, language):
                 rate.options.scales.y.ticks.callback(1.5)];
     }""")
     assert (ticks, tooltip, rate) == ("¥2,180,376.53", "x: -¥1,234.5", "1.5%")
+    # The order form's live totals too: a line of 1,000 × 12.50.
+    page = use_language(login("sales"), language)
+    page.goto(f"{live_server.url}/orders/new/")
+    page.select_option("#id_customer", str(data["customer"].pk))
+    page.select_option("#id_warehouse", str(data["shanghai"].pk))
+    row = page.locator("tr.order-line").first
+    row.locator("input.product-search").fill("SKU-001")
+    row.locator("input.product-search").press("Enter")
+    row.locator("input[name$='-quantity']").fill("1000")
+    row.locator("input[name$='-quantity']").dispatch_event("change")
+    expect(page.locator("#lines-0-amount")).to_have_text("¥12,500.00")
+    expect(page.locator("#order-totals .grand-total")).to_have_text("¥12,500.00")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -437,3 +456,25 @@ def test_lists_sort_by_column_and_jump_to_a_page(login, live_server, language):
     page.get_by_role("link", name=text(language, "标价", "List price")).click()
     expect(page).to_have_url(re.compile(r"sort=-price"))
     expect(first_sku).to_have_text("SKU-001")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_document_lists_search_number_or_customer_in_one_box(login, live_server, language):
+    data = master_data()
+    order = shipped_order(data, ("screwdriver", "4"))
+    received_return(order)  # a credit note for the customer
+    page = use_language(login("admin"), language)
+    for path in ("/credit-notes/", "/invoices/", "/payments/", "/returns/", "/outbound/all/"):
+        if path == "/payments/":
+            record_payment(actor=None, customer_id=data["customer"].pk, amount=Decimal(1),
+                           method="bank_transfer")
+        page.goto(f"{live_server.url}{path}")
+        rows = page.locator("#results tbody tr")
+        expect(rows).to_have_count(1)
+        search = page.get_by_role("searchbox")
+        search.fill("no such customer")
+        expect(page.locator("#results")).not_to_contain_text(CUSTOMER_NAME)
+        search.fill(CUSTOMER_NAME[2:6])  # part of the name, live
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text(CUSTOMER_NAME)
+        shoot(page, f"search-{path.strip('/').replace('/', '-')}-{language}")

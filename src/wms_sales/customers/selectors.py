@@ -23,6 +23,14 @@ def customer_list(*, q: str = "", status: str | None = None) -> QuerySet[Custome
         Prefetch("addresses", queryset=CustomerAddress.objects.order_by("-is_default", "id")))
 
 
+def number_or_customer(text: str, customer: str = "customer") -> Q:
+    """A document list's free-text search: the document's number or its customer's code or
+    name (``customer`` is the path to the customer, e.g. ``order__customer``)."""
+    text = text.strip()
+    return (Q(number__icontains=text) | Q(**{f"{customer}__code__icontains": text})
+            | Q(**{f"{customer}__name__icontains": text}))
+
+
 def customer_detail(customer_id: int) -> Customer:
     customer = customer_list().filter(pk=customer_id).first()
     if customer is None:

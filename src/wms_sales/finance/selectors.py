@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
+from wms_sales.customers.selectors import number_or_customer
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
@@ -68,7 +69,7 @@ def aging(*, customer_id: int | None = None, as_of: date | None = None) -> dict[
 
 def invoice_list(*, customer_id: int | None = None, status: str | None = None,
                  date_from: date | None = None, date_to: date | None = None,
-                 number: str = "") -> QuerySet[Invoice]:
+                 number: str = "", q: str = "") -> QuerySet[Invoice]:
     qs = Invoice.objects.select_related("customer")
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
@@ -80,6 +81,8 @@ def invoice_list(*, customer_id: int | None = None, status: str | None = None,
         qs = qs.filter(issue_date__lte=date_to)
     if number:
         qs = qs.filter(number__icontains=number.strip())
+    if q.strip():
+        qs = qs.filter(number_or_customer(q))
     return qs.order_by("-id")
 
 
@@ -96,7 +99,7 @@ def payment_list(*, customer_id: int | None = None, q: str = "") -> QuerySet[Pay
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     if q.strip():
-        qs = qs.filter(Q(number__icontains=q.strip()) | Q(reference__icontains=q.strip()))
+        qs = qs.filter(number_or_customer(q) | Q(reference__icontains=q.strip()))
     return qs.order_by("-id")
 
 
@@ -109,7 +112,7 @@ def payment_detail(payment_id: int) -> Payment:
 
 
 def credit_note_list(*, customer_id: int | None = None, status: str | None = None,
-                     number: str = "") -> QuerySet[CreditNote]:
+                     number: str = "", q: str = "") -> QuerySet[CreditNote]:
     qs = CreditNote.objects.select_related("customer")
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
@@ -117,6 +120,8 @@ def credit_note_list(*, customer_id: int | None = None, status: str | None = Non
         qs = qs.filter(status=status)
     if number:
         qs = qs.filter(number__icontains=number.strip())
+    if q.strip():
+        qs = qs.filter(number_or_customer(q))
     return qs.order_by("-id")
 
 

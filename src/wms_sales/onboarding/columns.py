@@ -36,23 +36,31 @@ class Column:
     required: bool = False
     empty: Any = OMIT
     aliases: tuple[str, ...] = ()  # other headers people write for it (docs/onboarding.md)
+    en: str = ""  # the English header of the web UI's exports ("Payment terms (days)")
 
     def names(self) -> set[str]:
-        return {normalize(name) for name in (self.key, self.zh, *self.aliases)}
+        return {normalize(name) for name in (self.key, self.zh, self.english, *self.aliases)}
+
+    @property
+    def english(self) -> str:
+        return self.en or self.key.replace("_", " ").capitalize()
 
     def header(self, language: str) -> str:
-        return self.zh if language == "zh" else self.key
+        """``zh``: the Chinese header; ``en-labels``: the English one people read (the web
+        UI's exports); ``en``: the key (scripts and ``wms-sales export --headers en``)."""
+        return {"zh": self.zh, "en-labels": self.english}.get(language, self.key)
 
     def shown(self, value: Any, language: str) -> Any:
-        """An exported cell: Chinese files show a choice's and a yes/no's Chinese label (which
-        imports accept back); English files keep the stored value."""
-        if language != "zh":
+        """An exported cell: files in words (``zh``, ``en-labels``) show a choice's and a
+        yes/no's label in their language (which imports accept back); ``en`` files keep the
+        stored value."""
+        if language not in ("zh", "en-labels"):
             return value
         if self.parse is boolean and isinstance(value, bool):
-            return "是" if value else "否"
+            return BOOLEAN_WORDS[language][value]
         labels = getattr(self.parse, "choices", None)
         if labels is not None and value in labels.values:
-            with translation.override("zh-hans"):
+            with translation.override("zh-hans" if language == "zh" else "en"):
                 return str(labels(value).label)
         return value
 
@@ -82,6 +90,8 @@ def whole_number(text: str) -> int:
     return int(value)
 
 
+# How files in words write yes/no; both words of each language import back.
+BOOLEAN_WORDS = {"zh": {True: "是", False: "否"}, "en-labels": {True: "Yes", False: "No"}}
 _TRUE = {"1", "true", "yes", "y", "t", "是", "启用", "有效"}
 _FALSE = {"0", "false", "no", "n", "f", "否", "停用", "无效"}
 

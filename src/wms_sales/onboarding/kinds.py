@@ -229,19 +229,21 @@ class CustomerKind(Kind):
     name = "customers"
     label = gettext_lazy("Customers")
     columns = (
-        Column("code", "客户编码", required=True, aliases=("客户代码", "customer code")),
+        Column("code", "客户编码", required=True, en="Customer code",
+               aliases=("客户代码",)),
         Column("name", "名称", required=True),
         Column("phone", "电话"),
         Column("email", "邮箱"),
         Column("contact_person", "联系人", aliases=("contact person",)),
         Column("credit_limit", "信用额度", decimal, empty=None,
                aliases=("信用额度(元)", "credit limit")),  # empty: no limit
-        Column("payment_terms_days", "账期(天)", whole_number,
+        Column("payment_terms_days", "账期(天)", whole_number, en="Payment terms (days)",
                aliases=("账期", "payment terms", "付款期限")),
         Column("payment_method", "付款方式", choice(PaymentMethod), aliases=("payment method",)),
         Column("status", "状态", choice(CustomerStatus)),
         Column("notes", "备注"),
-        Column("address", "送货地址"),  # the default delivery address, in one line
+        # The default delivery address, in one line.
+        Column("address", "送货地址", en="Delivery address"),
     )
     unique = ("code",)
     add_perm = "customers.add_customer"
@@ -287,7 +289,7 @@ class ProductKind(Kind):
     name = "products"
     label = gettext_lazy("Products")
     columns = (
-        Column("sku", "商品编码", required=True),
+        Column("sku", "商品编码", required=True, en="SKU"),
         Column("name", "名称", required=True),
         Column("unit", "单位"),
         Column("list_price", "标价", decimal, aliases=("单价", "价格", "list price")),
@@ -335,8 +337,8 @@ class StockKind(Kind):
     name = "stock"
     label = gettext_lazy("Opening stock")
     columns = (
-        Column("sku", "商品编码", required=True),
-        Column("warehouse", "仓库编码", required=True),
+        Column("sku", "商品编码", required=True, en="SKU"),
+        Column("warehouse", "仓库编码", required=True, en="Warehouse code"),
         Column("quantity", "数量", decimal, required=True),
         Column("note", "备注"),
     )

@@ -66,7 +66,8 @@ def import_file(*, actor: Actor, kind: str, data: bytes, filename: str, dry_run:
 
 
 def export_file(*, kind: str, fmt: str, language: str = "zh", bom: bool = True) -> bytes:
-    """The list of ``kind`` as CSV (UTF-8) or XLSX, with Chinese (``zh``) or English headers."""
+    """The list of ``kind`` as CSV (UTF-8) or XLSX, with Chinese (``zh``) headers and labels,
+    English ones (``en-labels``), or the English keys and stored values (``en``)."""
     spec = get_kind(kind)
     headers, rows = spec.headers(language), spec.export_rows(language)
     if file_format(f"export.{fmt}") == "csv":

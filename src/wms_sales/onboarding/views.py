@@ -63,7 +63,8 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     spec = KINDS[kind]  # the URL pattern only matches known kinds and formats
     if not request.user.has_perm(spec.view_perm):
         raise PermissionDenied
-    language = "zh" if (get_language() or "").startswith("zh") else "en"
+    # Headers and choices in the words of the page's language, which imports read back.
+    language = "zh" if (get_language() or "").startswith("zh") else "en-labels"
     filename = f"{kind}-{timezone.localdate():%Y%m%d}.{fmt}"
     return HttpResponse(export_file(kind=kind, fmt=fmt, language=language),
                         content_type=CONTENT_TYPES[fmt],

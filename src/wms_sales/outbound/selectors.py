@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from wms_sales.common.errors import NotFound
+from wms_sales.customers.selectors import number_or_customer
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
@@ -19,7 +20,7 @@ from .states import OUTBOUND_LIFE
 def outbound_list(*, status: str | None = None, order_id: int | None = None,
                   warehouse_id: int | None = None, customer_id: int | None = None,
                   number: str = "",
-                  date_from: date | None = None, date_to: date | None = None
+                  date_from: date | None = None, date_to: date | None = None, q: str = ""
                   ) -> QuerySet[Outbound]:
     qs = Outbound.objects.select_related("order__customer", "warehouse", "created_by",
                                          "posted_by", "invoice")
@@ -33,6 +34,8 @@ def outbound_list(*, status: str | None = None, order_id: int | None = None,
         qs = qs.filter(order__customer_id=customer_id)
     if number:
         qs = qs.filter(number__icontains=number.strip())
+    if q.strip():
+        qs = qs.filter(number_or_customer(q, "order__customer"))
     if date_from:
         qs = qs.filter(created_at__date__gte=date_from)
     if date_to:

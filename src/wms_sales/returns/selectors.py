@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from wms_sales.common.errors import NotFound
+from wms_sales.customers.selectors import number_or_customer
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
@@ -15,7 +16,7 @@ from .states import RETURN_LIFE
 
 def return_list(*, status: str | None = None, order_id: int | None = None,
                 customer_id: int | None = None, number: str = "",
-                date_from: date | None = None, date_to: date | None = None
+                date_from: date | None = None, date_to: date | None = None, q: str = ""
                 ) -> QuerySet[SalesReturn]:
     qs = SalesReturn.objects.select_related("order__customer", "credit_note", "requested_by",
                                             "reviewed_by", "received_by", "warehouse")
@@ -27,6 +28,8 @@ def return_list(*, status: str | None = None, order_id: int | None = None,
         qs = qs.filter(order__customer_id=customer_id)
     if number:
         qs = qs.filter(number__icontains=number.strip())
+    if q.strip():
+        qs = qs.filter(number_or_customer(q, "order__customer"))
     if date_from:
         qs = qs.filter(requested_at__date__gte=date_from)
     if date_to:

@@ -111,13 +111,13 @@ class OrderFilterForm(DateRangeFilterForm):
 
 
 class OutboundFilterForm(DateRangeFilterForm):
-    number = search_field(_("Outbound number"))
+    q = search_field(_("Outbound number or customer"))
     status = choice_filter(OutboundStatus.choices, _("All statuses"))
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False,
                                        queryset=warehouse_list(),
                                        empty_label=_("All warehouses"))
     customer = customer_filter()
-    field_order = ["number", "status", "customer", "warehouse", "date_from", "date_to"]
+    field_order = ["q", "status", "customer", "warehouse", "date_from", "date_to"]
 
 
 class QueueFilterForm(FilterForm):
@@ -128,26 +128,26 @@ class QueueFilterForm(FilterForm):
 
 
 class ReturnFilterForm(DateRangeFilterForm):
-    number = search_field(_("Return number"))
+    q = search_field(_("Return number or customer"))
     status = choice_filter(ReturnStatus.choices, _("All statuses"))
     customer = customer_filter()
-    field_order = ["number", "status", "customer", "date_from", "date_to"]
+    field_order = ["q", "status", "customer", "date_from", "date_to"]
 
 
 class InvoiceFilterForm(DateRangeFilterForm):
-    number = search_field(_("Invoice number"))
+    q = search_field(_("Invoice number or customer"))
     status = choice_filter(InvoiceStatus.choices, _("All statuses"))
     customer = customer_filter()
-    field_order = ["number", "status", "customer", "date_from", "date_to"]
+    field_order = ["q", "status", "customer", "date_from", "date_to"]
 
 
 class PaymentFilterForm(FilterForm):
-    q = search_field(_("Payment number or reference"))
+    q = search_field(_("Payment number, reference or customer"))
     customer = customer_filter()
 
 
 class CreditNoteFilterForm(FilterForm):
-    number = search_field(_("Credit note number"))
+    q = search_field(_("Credit note number or customer"))
     status = choice_filter(CreditNoteStatus.choices, _("All statuses"))
     customer = customer_filter()
 

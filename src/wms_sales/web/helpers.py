@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Page, Paginator
@@ -149,11 +150,18 @@ def list_page(request: HttpRequest, *, filter_form: type[FilterForm],
 
 # --- service errors ----------------------------------------------------------------------
 
-def _money(value: Any) -> str:
+def format_currency(value: Any) -> str:
+    """An amount with its currency sign, grouped as the page's language groups (¥2,180,376.53);
+    what is not a number comes back as it is."""
+    if value is None or value == "":
+        return ""
     try:
-        return floatformat(Decimal(str(value)), "2g")
+        amount = Decimal(str(value))
     except InvalidOperation:
         return str(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{settings.WMS_CURRENCY_SYMBOL}{floatformat(abs(amount), '2g')}"
+
 
 
 def _number(value: Any) -> str:
@@ -169,10 +177,12 @@ def _credit_limit_message(details: dict[str, Any]) -> str:
         "Credit limit exceeded: limit %(limit)s, current exposure %(exposure)s "
         "(receivables %(receivables)s + open orders %(open_orders)s), this order "
         "%(order_total)s — %(excess)s over the limit.") % {
-        "limit": _money(details.get("credit_limit")), "exposure": _money(details.get("exposure")),
-        "receivables": _money(details.get("receivables")),
-        "open_orders": _money(details.get("open_orders")),
-        "order_total": _money(details.get("order_total")), "excess": _money(details.get("excess"))}
+        "limit": format_currency(details.get("credit_limit")),
+        "exposure": format_currency(details.get("exposure")),
+        "receivables": format_currency(details.get("receivables")),
+        "open_orders": format_currency(details.get("open_orders")),
+        "order_total": format_currency(details.get("order_total")),
+        "excess": format_currency(details.get("excess"))}
 
 
 def _short_stock_message(details: dict[str, Any]) -> str:

@@ -193,7 +193,7 @@ def _charts(summary: dict[str, Any], trend: list[dict[str, Any]],
 
 # --- downloads -----------------------------------------------------------------------------
 
-Table = Callable[[Any], tuple[list[str], list[list[Any]]]]
+Table = Callable[..., tuple[list[str], list[list[Any]]]]
 
 
 def _summary_export(filters: Filters, _granularity: str) -> tuple[str, Any, Table]:
@@ -254,5 +254,8 @@ def report_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
         title, data, table = EXPORTS[report][1](filters, granularity)
     except ValidationFailed as exc:
         return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
-    headers, rows = table(data)
-    return exports.render(fmt, title, filters, headers, rows)
+    # The page's downloads speak the page's language in words, English too (the API's
+    # English files keep the JSON keys for scripts).
+    headers, rows = table(data, in_words=True)
+    return exports.render(fmt, title, filters, headers, rows, in_words=True,
+                          heading=str(EXPORTS[report][0]))

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import pgettext_lazy
 
-from wms_sales.web.helpers import STATUS_LABELS
+from wms_sales.web.helpers import STATUS_LABELS, format_currency
 
 register = template.Library()
 
@@ -68,14 +66,7 @@ def money(value: Any) -> str:
 def currency(value: Any) -> str:
     """An amount with its currency sign, grouped as the page's language groups (¥2,180,376.53):
     cards, KPIs, totals and the money columns of tables."""
-    if value is None or value == "":
-        return ""
-    try:
-        value = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    sign = "-" if value < 0 else ""
-    return f"{sign}{settings.WMS_CURRENCY_SYMBOL}{floatformat(abs(value), '2g')}"
+    return format_currency(value)
 
 
 @register.filter

@@ -218,6 +218,19 @@
     else addLine();
   }
 
+  // A line removed while its re-pricing was on the way: its amount in the answer has no row
+  // to go to any more (htmx would log oobErrorNoTarget), so it is dropped from the answer.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target?.id !== "order-totals" || !event.detail.shouldSwap) return;
+    const answer = document.createElement("template");
+    answer.innerHTML = event.detail.serverResponse;
+    const orphans = [...answer.content.querySelectorAll("[hx-swap-oob]")]
+      .filter((element) => element.id && !document.getElementById(element.id));
+    if (!orphans.length) return;
+    orphans.forEach((element) => element.remove());
+    event.detail.serverResponse = answer.innerHTML;
+  });
+
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-add-line]")) {
       addLine();
