@@ -108,8 +108,8 @@ def _filter_value(name: str, value: Any) -> str:
         "product_id": (Product.objects.all(), "sku"),
         "warehouse_id": (Warehouse.objects.all(), "code")}
     rows, code = master[name]
-    found: tuple[str, str] | None = rows.filter(pk=value).values_list(code, "name").first()
-    return f"{found[0]} {found[1]}" if found else str(value)
+    row: tuple[str, str] | None = rows.filter(pk=value).values_list(code, "name").first()
+    return f"{row[0]} {row[1]}" if row else str(value)
 
 
 def filter_lines(filters: Filters, in_words: bool | None = None) -> list[tuple[str, str]]:
