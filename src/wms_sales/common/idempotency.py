@@ -171,12 +171,12 @@ def _insert_if_absent(claim: IdempotencyKey) -> bool:
     claim.created_at = timezone.now()
     meta = IdempotencyKey._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     values = [field.get_db_prep_save(getattr(claim, field.attname), connection)
               for field in fields]
     quote = connection.ops.quote_name
-    unique_columns = ", ".join(quote(meta.get_field(name).column)  # type: ignore[union-attr]
-                               for name in ("user", "key"))
+    columns = ", ".join(quote(field.column) for field in fields)
+    column_of = {field.name: field.column for field in fields}
+    unique_columns = ", ".join(quote(column_of[name]) for name in ("user", "key"))
     sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) "
            f"VALUES ({', '.join(['%s'] * len(fields))}) "
            f"ON CONFLICT ({unique_columns}) DO NOTHING "

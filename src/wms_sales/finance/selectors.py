@@ -22,7 +22,7 @@ AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_
                  ("over_90", 91, None))
 
 
-SUMMED_MONEY = DecimalField(max_digits=18, decimal_places=2)
+SUMMED_MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
 OPEN_AMOUNT = Sum(F("total_amount") - F("paid_amount") - F("credited_amount"))
 
 
@@ -30,7 +30,7 @@ def _sum(qs: QuerySet, field: str) -> Decimal:
     return qs.aggregate(total=Sum(field))["total"] or Decimal(0)
 
 
-def _total(qs: QuerySet, amount: Any) -> Subquery:
+def _total(qs: QuerySet, amount: Any) -> Coalesce:
     """``qs`` summed per customer, as a scalar subquery of the customer's row (0 when empty)."""
     summed = (qs.filter(customer_id=OuterRef("pk")).order_by().values("customer_id")
               .annotate(total=Sum(amount, output_field=SUMMED_MONEY)).values("total"))
