@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from conftest import ApiClient
+from wms_sales.accounts.services import create_user, issue_token
 from wms_sales.catalog.services import create_product
 from wms_sales.common.errors import DomainError
 from wms_sales.customers.services import create_customer
@@ -112,3 +114,30 @@ def test_20_concurrent_approvals_over_overlapping_skus_never_deadlock():
     ordered = sum(line.quantity for order in SalesOrder.objects.all()
                   for line in order.lines.all())
     assert reserved == ordered
+
+
+def test_8_simultaneous_identical_posts_with_one_key_create_one_order():
+    """The claim (INSERT … ON CONFLICT DO NOTHING) waits for the first caller's transaction:
+    every caller gets the first answer and exactly one order exists."""
+    create_warehouse(actor=None, code="WH1", name="WH1", is_default=True)
+    product = _stock("KEY", [], 0)
+    customer = create_customer(actor=None, name="Retrying buyer")
+    token = issue_token(user=create_user(username="retrier", role="sales", password="pw-12345678"))
+    body = {"customer_id": customer.pk, "lines": [{"product_id": product.pk, "quantity": "1"}]}
+    start = threading.Barrier(8)
+
+    def post(_) -> tuple[int, dict]:
+        start.wait()
+        try:
+            response = ApiClient(token).post("orders", body,
+                                             headers={"Idempotency-Key": "same-order"})
+            return response.status_code, response.json_body
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(post, range(8)))
+
+    assert {status for status, _ in answers} == {201}
+    assert all(answer == answers[0][1] for _, answer in answers)
+    assert list(SalesOrder.objects.values_list("pk", flat=True)) == [answers[0][1]["id"]]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import DatabaseError, connection, transaction
@@ -35,6 +37,24 @@ def is_retryable(exc: BaseException) -> bool:
     return "database is locked" in str(cause)
 
 
+# Set by a caller whose transaction is undone whole when the call fails (see
+# ``rolled_back_together``): the next service call needs no savepoint of its own.
+_fails_with_caller: ContextVar[bool] = ContextVar("fails_with_caller", default=False)
+
+
+@contextmanager
+def rolled_back_together() -> Iterator[None]:
+    """Within the caller's transaction, the next ``retry_transaction`` call runs without a
+    savepoint (two statements fewer): the caller promises not to catch its failure but to let
+    the whole transaction roll back, so undoing the call's writes alone buys nothing. Calls
+    nested inside that one keep their savepoints."""
+    token = _fails_with_caller.set(True)
+    try:
+        yield
+    finally:
+        _fails_with_caller.reset(token)
+
+
 def retry_transaction(func: Callable[P, T]) -> Callable[P, T]:
     """Run ``func`` in its own transaction, again (bounded) after a deadlock or serialization
     failure, after a jittered exponential backoff; when every attempt failed that way the
@@ -45,6 +65,14 @@ def retry_transaction(func: Callable[P, T]) -> Callable[P, T]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         if connection.in_atomic_block:
+            if _fails_with_caller.get():
+                token = _fails_with_caller.set(False)  # for this call only, not nested ones
+                try:
+                    # No savepoint: a failure marks the caller's transaction for rollback.
+                    with transaction.atomic(savepoint=False):
+                        return func(*args, **kwargs)
+                finally:
+                    _fails_with_caller.reset(token)
             with transaction.atomic():  # a savepoint: a failure undoes this call's writes only
                 return func(*args, **kwargs)
         for attempt in range(1, MAX_ATTEMPTS + 1):

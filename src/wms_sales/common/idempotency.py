@@ -19,12 +19,13 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
-from .db import retry_transaction
+from .db import retry_transaction, rolled_back_together
 from .errors import Conflict, ErrorCode, ValidationFailed
 from .models import IdempotencyKey
 
@@ -84,7 +85,11 @@ def idempotent(
                 claim = _claim(request, key) if key else None
                 if isinstance(claim, HttpResponse):
                     return claim
-                result = view(request, *args, **kwargs)
+                if claim is None:
+                    result = view(request, *args, **kwargs)
+                else:  # a failure rolls the claim back too: the service needs no savepoint
+                    with rolled_back_together():
+                        result = view(request, *args, **kwargs)
                 status, value = ((result.status_code, result.value)
                                  if isinstance(result, Status) else (200, result))
                 body = (_as_json(response_schema.model_validate(value, from_attributes=True))
@@ -135,16 +140,52 @@ def _account(request: HttpRequest) -> User:
 def _claim(request: HttpRequest, key: str) -> IdempotencyKey | HttpResponse:
     """Claim ``key`` for this request, or return the response stored for it."""
     fingerprint = _fingerprint(request)
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                user=_account(request), key=key, endpoint=f"{request.method} {request.path}"[:200],
-                request_hash=fingerprint, status_code=0, response_body=None)
-    except IntegrityError:
-        stored = IdempotencyKey.objects.get(user=_account(request), key=key)
+    claim = IdempotencyKey(user=_account(request), key=key,
+                           endpoint=f"{request.method} {request.path}"[:200],
+                           request_hash=fingerprint, status_code=0, response_body=None)
+    if _insert_if_absent(claim):
+        return claim
+    stored = IdempotencyKey.objects.get(user=_account(request), key=key)
     if stored.request_hash != fingerprint:
         raise Conflict("This Idempotency-Key was already used for a different request.",
                        code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
                        details={"key": key, "first_endpoint": stored.endpoint})
     _remember(request, key, stored)
     return _json_response(stored.status_code, stored.response_body)
+
+
+def _insert_if_absent(claim: IdempotencyKey) -> bool:
+    """Insert ``claim`` unless its (user, key) is taken; whether it was inserted.
+
+    PostgreSQL and SQLite take ``INSERT … ON CONFLICT DO NOTHING RETURNING``: one statement
+    where a savepoint would need three. Like the plain INSERT, it waits for a concurrent
+    transaction holding the same key and then sees its row. Elsewhere a savepoint keeps the
+    transaction usable after the unique index refuses the row."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        try:
+            with transaction.atomic():
+                claim.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    claim.created_at = timezone.now()
+    meta = IdempotencyKey._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(getattr(claim, field.attname), connection)
+              for field in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    column_of = {field.name: field.column for field in fields}
+    unique_columns = ", ".join(quote(column_of[name]) for name in ("user", "key"))
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({unique_columns}) DO NOTHING "
+           f"RETURNING {quote(meta.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    claim.pk = row[0]
+    claim._state.adding, claim._state.db = False, connection.alias
+    return True

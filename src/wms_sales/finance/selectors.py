@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
+from wms_sales.customers.models import Customer
 from wms_sales.customers.selectors import number_or_customer
 from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
@@ -20,6 +23,7 @@ AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_
                  ("over_90", 91, None))
 
 
+SUMMED_MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
 OPEN_AMOUNT = Sum(F("total_amount") - F("paid_amount") - F("credited_amount"))
 
 
@@ -27,20 +31,35 @@ def _sum(qs: QuerySet, field: str) -> Decimal:
     return qs.aggregate(total=Sum(field))["total"] or Decimal(0)
 
 
+def _total(qs: QuerySet, amount: Any) -> Coalesce:
+    """``qs`` summed per customer, as a scalar subquery of the customer's row (0 when empty)."""
+    summed = (qs.filter(customer_id=OuterRef("pk")).order_by().values("customer_id")
+              .annotate(total=Sum(amount, output_field=SUMMED_MONEY)).values("total"))
+    return Coalesce(Subquery(summed, output_field=SUMMED_MONEY), Value(Decimal(0)),
+                    output_field=SUMMED_MONEY)
+
+
 def customer_balance(customer_id: int) -> dict[str, Decimal]:
-    """Balance = invoiced − credited − paid (a refund is a negative payment)."""
-    invoices = Invoice.objects.filter(customer_id=customer_id)
-    invoiced = _sum(invoices, "total_amount")
-    credited = _sum(CreditNote.objects.filter(customer_id=customer_id), "total_amount")
-    paid = _sum(Payment.objects.filter(customer_id=customer_id), "amount")
-    allocated = _sum(PaymentAllocation.objects.filter(payment__customer_id=customer_id,
-                                                      payment__amount__gt=0), "amount")
-    received = _sum(Payment.objects.filter(customer_id=customer_id, amount__gt=0), "amount")
-    open_invoices = (invoices.exclude(status=InvoiceStatus.PAID)
-                     .aggregate(total=OPEN_AMOUNT)["total"] or Decimal(0))
+    """Balance = invoiced − credited − paid (a refund is a negative payment). The six sums
+    are scalar subqueries of one statement: the credit check runs this on every approval."""
+    allocations = (PaymentAllocation.objects.filter(payment__amount__gt=0)
+                   .annotate(customer_id=F("payment__customer_id")))
+    sums = (Customer.objects.filter(pk=customer_id).values("pk").annotate(
+        invoiced=_total(Invoice.objects.all(), "total_amount"),
+        credited=_total(CreditNote.objects.all(), "total_amount"),
+        paid=_total(Payment.objects.all(), "amount"),
+        allocated=_total(allocations, "amount"),
+        received=_total(Payment.objects.filter(amount__gt=0), "amount"),
+        open_invoices=_total(Invoice.objects.exclude(status=InvoiceStatus.PAID),
+                             F("total_amount") - F("paid_amount") - F("credited_amount")),
+    ).first())
+    zero = Decimal(0)
+    row = sums or {}
+    invoiced, credited, paid = (row.get(name, zero) for name in ("invoiced", "credited", "paid"))
     figures = {"invoiced": invoiced, "credited": credited, "paid": paid,
-               "balance": invoiced - credited - paid, "unallocated": received - allocated,
-               "open_invoices": open_invoices}
+               "balance": invoiced - credited - paid,
+               "unallocated": row.get("received", zero) - row.get("allocated", zero),
+               "open_invoices": row.get("open_invoices", zero)}
     return {name: to_cents(value) for name, value in figures.items()}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
@@ -433,11 +433,9 @@ def record_shipment(*, actor: Actor, order: SalesOrder, shipped: dict[int, Decim
                     document_ref: str) -> list[SalesOrderLine]:
     """Add shipped quantities to a locked order's lines and move the order to ``shipping``,
     or to ``completed`` once nothing is left open. Returns the changed lines."""
-    # The product is prefetched, not joined: a join would lock its row FOR UPDATE too, and
-    # every stock move's foreign-key check waits on that row (a deadlock with the levels).
-    lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
-             .prefetch_related("product").filter(order=order, pk__in=list(shipped))
-             .order_by("pk")}
+    # Every line of the (locked) order is locked and read once: whether anything is still
+    # open and the transition's event payload come from these rows, not from new queries.
+    lines = {line.pk: line for line in _lines_for_update(order)}
     too_much = [{"order_line_id": line_id, "line_no": lines[line_id].line_no,
                  "quantity": str(qty), "open": str(lines[line_id].open_quantity)}
                 for line_id, qty in shipped.items()
@@ -445,19 +443,35 @@ def record_shipment(*, actor: Actor, order: SalesOrder, shipped: dict[int, Decim
     if too_much:
         raise Conflict("Shipping more than the order still has open.",
                        code=OrderError.EXCEEDS_OPEN_QUANTITY, details={"lines": too_much})
-    for line_id, quantity in shipped.items():
-        lines[line_id].shipped_quantity += quantity
-    bulk_update(lines.values(), ["shipped_quantity"])
+    changed = [lines[line_id] for line_id in sorted(shipped)]
+    for line in changed:
+        line.shipped_quantity += shipped[line.pk]
+    bulk_update(changed, ["shipped_quantity"])
     if order.return_status == ReturnStatus.FULL:  # more shipped than has come back
         order.return_status = ReturnStatus.PARTIAL
         order.save(update_fields=["return_status", "updated_at"])
-    nothing_open = not order.lines.filter(
-        quantity__gt=F("shipped_quantity") + F("closed_quantity")).exists()
+    nothing_open = all(line.open_quantity <= 0 for line in lines.values())
     target = OrderStatus.COMPLETED if nothing_open else OrderStatus.SHIPPING
     if target != order.status:
+        by_line_no = sorted(lines.values(), key=lambda line: line.line_no)
         ORDER_LIFE.transition(order, target, actor=actor, event=target, reason=document_ref,
-                              payload=_payload(order.status, document_ref))
-    return list(lines.values())
+                              payload=_payload(order.status, document_ref, by_line_no))
+    return changed
+
+
+def _lines_for_update(order: SalesOrder) -> list[SalesOrderLine]:
+    """All of ``order``'s lines, locked, in primary-key order, with product and warehouse.
+
+    Joined where the lock can be limited to the lines (``FOR UPDATE OF``) or where there are
+    no row locks (SQLite); elsewhere prefetched: a plain FOR UPDATE join would lock the
+    product rows too, and every stock move's foreign-key check waits on them (a deadlock with
+    the stock levels)."""
+    lines = SalesOrderLine.objects.filter(order=order).order_by("pk")
+    features = connection.features
+    if features.has_select_for_update_of or not features.has_select_for_update:
+        return list(lines.select_related("product", "warehouse")
+                    .select_for_update(of=("self",)))
+    return list(lines.select_for_update().prefetch_related("product", "warehouse"))
 
 
 # --- called by the return documents, inside their transaction ------------------------------
@@ -481,7 +495,7 @@ def record_return(*, actor: Actor, order: SalesOrder, returned: dict[int, Decima
     """Add returned quantities to a locked order's lines and update its return status."""
     lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
              .prefetch_related("product").filter(order=order, pk__in=list(returned))
-             .order_by("pk")}  # prefetched, not joined: see record_shipment
+             .order_by("pk")}  # prefetched, not joined: see _lines_for_update
     too_much = [{"order_line_id": line_id, "returned": str(qty),
                  "returnable": str(lines[line_id].shipped_quantity
                                    - lines[line_id].returned_quantity)}
