@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import get_language, gettext_lazy
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -146,12 +147,12 @@ def render(fmt: str, title: str, filters: Filters, headers: Sequence[str],
         if not isinstance(sheet, Worksheet):  # a new workbook's one sheet, never None
             raise TypeError("openpyxl made a workbook without a worksheet")
         sheet.title = _sheet_title(heading)
-        sheet.append([heading])
+        sheet.append([_excel(heading)])
         sheet["A1"].font = Font(bold=True, size=13)
         for name, value in filter_lines(filters, in_words):
-            sheet.append([name, value])
+            sheet.append([_excel(name), _excel(value)])
         sheet.append([])
-        sheet.append([label(header, in_words) for header in headers])
+        sheet.append([_excel(label(header, in_words)) for header in headers])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for keys, row in zip(_format_keys(headers, rows), _labelled(headers, rows, in_words),
@@ -195,9 +196,12 @@ def _labelled(headers: Sequence[str], rows: Sequence[Sequence[Any]],
 def _excel(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)  # Excel has no decimal type; values are already rounded
-    if isinstance(value, date | int | float | str) or value is None:
+    if isinstance(value, str):
+        # Control characters (a customer named so through the API) cannot be stored in xlsx.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, date | int | float) or value is None:
         return value
-    return str(value)
+    return _excel(str(value))
 
 
 MEASURE, VALUE = "measure", "value"  # the summary's columns (keys, labelled on output)
