@@ -146,7 +146,12 @@ def test_errors_sit_next_to_their_field_and_keep_what_was_typed(login, live_serv
     row = page.locator("tr.order-line").first
     row.locator("input.product-search").fill("SKU-001")
     row.locator("input.product-search").press("Enter")
+    # The pick is done (price filled, focus moved on) before anything else is typed: under load
+    # a late pick would otherwise land on fields typed meanwhile.
+    expect(row.locator("input[name$='-quantity']")).to_be_focused()
+    expect(row.locator("input[data-price]")).to_have_value("12.50")
     row.locator("input[name$='-quantity']").fill("4")
+    expect(page.locator("#lines-0-amount")).to_have_text("¥50.00")
     discount = row.locator("input[name$='-discount_percent']")
     discount.fill("150")
     # The live totals refuse to price the line rather than show a negative amount.
