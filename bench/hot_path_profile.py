@@ -2,7 +2,7 @@
 
     export WMS_SECRET_KEY=x
     .venv/bin/python bench/hot_path_profile.py [--orders 200] [--database bench_profile]
-                                               [--profile] [--top 25]
+                                               [--profile] [--top 25] [--lines 3]
 
 The four requests of a lifecycle (create a 3-line order → approve → create its outbound →
 post it) are sent through the WSGI application exactly as gunicorn calls it (bearer token,
@@ -13,6 +13,10 @@ prints the own time grouped by where the code lives (Django's middleware, sessio
 pydantic, the database driver, each wms_sales app, …) and the cumulative time of the
 functions that mark the stages of a request (auth, permission checks, parsing, the service,
 the response, event handlers).
+
+With ``--lines 1000`` each order has that many lines and the lifecycle goes on through a
+return of every line (request → approve → receive): the profile of the huge-document steps.
+Wall-clock time per step is printed beside the CPU time (it includes the database's work).
 
 The database named by --database is dropped and made again; nothing else is touched.
 """
@@ -35,6 +39,7 @@ from decimal import Decimal
 
 PG = "postgres://postgres@127.0.0.1:5432"
 STEPS = ("create order", "approve order", "create outbound", "post outbound")
+RETURN_STEPS = ("request return", "approve return", "receive return")
 
 # Own time is grouped by the first of these fragments its file path contains.
 AREAS = (
@@ -96,10 +101,19 @@ class Wsgi:
         self.application = application
         self.token = token
 
+    def get(self, path: str) -> dict:
+        status, answer = self.call("GET", path, None)
+        if status != 200:
+            raise SystemExit(f"GET {path}: {status}")
+        return answer
+
     def post(self, path: str, body: dict | None) -> tuple[int, dict]:
+        return self.call("POST", path, body)
+
+    def call(self, method: str, path: str, body: dict | None) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else b""
         environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/{path}", "QUERY_STRING": "",
+            "REQUEST_METHOD": method, "PATH_INFO": f"/api/v1/{path}", "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000",
             "HTTP_AUTHORIZATION": f"Bearer {self.token}",
@@ -130,6 +144,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile every request")
     parser.add_argument("--top", type=int, default=25, help="functions listed by own time")
     parser.add_argument("--save", metavar="FILE", help="write the cProfile stats to FILE")
+    parser.add_argument("--lines", type=int, default=3,
+                        help="lines per order; above 3 the lifecycle includes a full return")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database of an earlier run (no migrate, no demo)")
     args = parser.parse_args()
@@ -154,6 +170,7 @@ def main() -> None:
 
     from wms_sales.accounts.services import issue_token
     from wms_sales.catalog.models import Product
+    from wms_sales.catalog.services import create_product
     from wms_sales.customers.models import Customer
     from wms_sales.inventory.models import Warehouse
     from wms_sales.inventory.services import record_stock_change
@@ -163,8 +180,13 @@ def main() -> None:
     seller = issue_token(user=users["profile-sales"])
     admin = issue_token(user=users["profile-admin"])
     warehouse = Warehouse.objects.get(is_default=True)
+    wanted = max(50, args.lines)
+    if not args.keep:
+        for i in range(wanted - Product.objects.filter(active=True).count()):
+            create_product(actor=None, sku=f"PROFILE-{i:05d}", name=f"压测商品 {i}",
+                           list_price=Decimal("10.00"))
     products = list(Product.objects.filter(active=True).order_by("pk")
-                    .values_list("pk", flat=True))[:50]
+                    .values_list("pk", flat=True))[:wanted]
     if not args.keep:
         for product_id in products:
             record_stock_change(actor=None, product_id=product_id, warehouse_id=warehouse.pk,
@@ -176,6 +198,7 @@ def main() -> None:
     rng = random.Random(9)
 
     cpu: dict[str, float] = defaultdict(float)
+    wall: dict[str, float] = defaultdict(float)
     queries: dict[str, list[int]] = defaultdict(list)
     # CPU time, not wall clock: waits for the database are not this process's work.
     profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -187,7 +210,7 @@ def main() -> None:
                 status, answer = client.post(path, body)
             queries[name].append(len(captured))
         else:
-            started = time.process_time()
+            started, started_wall = time.process_time(), time.perf_counter()
             if profiler is not None and counted:
                 profiler.enable()
             status, answer = client.post(path, body)
@@ -195,6 +218,7 @@ def main() -> None:
                 profiler.disable()
             if counted:
                 cpu[name] += time.process_time() - started
+                wall[name] += time.perf_counter() - started_wall
         if status != expect:
             raise SystemExit(f"{name}: {status} {str(answer)[:300]}")
         return answer
@@ -203,15 +227,26 @@ def main() -> None:
         order = step("create order", as_seller, "orders", {
             "customer_id": rng.choice(customers),
             "lines": [{"product_id": p, "quantity": rng.randint(1, 5)}
-                      for p in rng.sample(products, 3)]}, 201, counted)
+                      for p in rng.sample(products, args.lines)]}, 201, counted)
         step("approve order", as_admin, f"orders/{order['id']}/approve", None, 200, counted)
         outbound = step("create outbound", as_admin, "outbounds",
                         {"order_id": order["id"], "warehouse_id": warehouse.pk}, 201, counted)
         step("post outbound", as_admin, f"outbounds/{outbound['id']}/post", None, 200, counted)
+        if args.lines <= 3:
+            return
+        lines = as_admin.get(f"orders/{order['id']}")["lines"]
+        sales_return = step("request return", as_admin, "returns", {
+            "order_id": order["id"],
+            "lines": [{"order_line_id": line["id"], "quantity": 1, "reason": "quality"}
+                      for line in lines]}, 201, counted)
+        step("approve return", as_admin, f"returns/{sales_return['id']}/approve", None, 200,
+             counted)
+        step("receive return", as_admin, f"returns/{sales_return['id']}/receive", {}, 200,
+             counted)
 
-    for _ in range(20):  # warm: imports, caches, prepared connection
+    for _ in range(20 if args.lines <= 3 else 1):  # warm: imports, caches, connection
         lifecycle(counted="")
-    for _ in range(5):
+    for _ in range(5 if args.lines <= 3 else 1):
         lifecycle(counted="queries")
     for _ in range(args.orders):
         lifecycle(counted="cpu")
@@ -219,11 +254,11 @@ def main() -> None:
     total = sum(cpu.values())
     print(f"{args.orders} lifecycles in-process on PostgreSQL"
           f"{' (under cProfile: absolute times inflated)' if profiler else ''}")
-    print(f"  {'step':<16} {'CPU ms/request':>15} {'queries':>8}")
-    for name in STEPS:
+    print(f"  {'step':<16} {'CPU ms/request':>15} {'wall ms':>8} {'queries':>8}")
+    for name in STEPS + (RETURN_STEPS if args.lines > 3 else ()):
         counts = queries[name]
         print(f"  {name:<16} {cpu[name] / args.orders * 1000:15.2f} "
-              f"{sum(counts) / len(counts):8.1f}")
+              f"{wall[name] / args.orders * 1000:8.1f} {sum(counts) / len(counts):8.1f}")
     print(f"  {'lifecycle':<16} {total / args.orders * 1000:15.2f} "
           f"{sum(sum(c) / len(c) for c in queries.values()):8.1f}")
     print(f"  → at most {args.orders / total:.0f} orders/s per fully busy core "
