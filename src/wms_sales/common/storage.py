@@ -28,6 +28,13 @@ class ScaledDecimalAttribute(DeferredAttribute):
         self.quantum = Decimal(1).scaleb(-field.decimal_places)
 
     def __set__(self, instance: models.Model, value: Any) -> None:
+        # Every row read from the database comes through here, already at the column's
+        # scale: one C call settles that case (the rest is rarer and dearer).
+        if type(value) is not Decimal or not value.same_quantum(self.quantum):
+            value = self._scaled(value)
+        instance.__dict__[self.field.attname] = value
+
+    def _scaled(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             value = Decimal(value)
         # A finite Decimal's exponent is an int (the letters are for NaN and infinity).
@@ -36,7 +43,7 @@ class ScaledDecimalAttribute(DeferredAttribute):
             # more digits than any column: left as it is, for the database to refuse
             with suppress(InvalidOperation):
                 value = value.quantize(self.quantum)
-        instance.__dict__[self.field.attname] = value
+        return value
 
 
 def scale_decimal_attributes() -> None:

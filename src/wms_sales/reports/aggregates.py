@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from django.db import connection, transaction
 
-from wms_sales.common.db import column_field, column_type, insert_rows
+from wms_sales.common.db import column_field, insert_rows, value_preparer
 
 from . import cache
 from .models import (
@@ -115,11 +115,12 @@ def record(deltas: Deltas) -> None:
         return
     fields = [column_field(SalesFactDelta, name) for name in ("day", "dimension", "key",
                                                                *MEASURES)]
+    day, dimension, key, *measures = [value_preparer(field) for field in fields]
+    measured = list(zip(measures, MEASURES, strict=True))
     insert_rows(SalesFactDelta._meta.db_table, [field.column for field in fields],
-                [[field.get_db_prep_save(value, connection) for field, value
-                  in zip(fields, (*at, *(values.get(m, 0) for m in MEASURES)), strict=True)]
-                 for at, values in sorted(changed.items())],
-                types=[column_type(field) for field in fields])
+                [[day(at[0]), dimension(at[1]), key(at[2]),
+                  *(prepare(values.get(name, 0)) for prepare, name in measured)]
+                 for at, values in sorted(changed.items())])
     cache.invalidate()
 
 
