@@ -28,6 +28,7 @@ from ninja.responses import NinjaJSONEncoder
 from .db import retry_transaction, rolled_back_together
 from .errors import Conflict, ErrorCode, ValidationFailed
 from .models import IdempotencyKey
+from .schemas import RESPONSE_STATUS
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -92,13 +93,19 @@ def idempotent(
                         result = view(request, *args, **kwargs)
                 status, value = ((result.status_code, result.value)
                                  if isinstance(result, Status) else (200, result))
-                body = (_as_json(response_schema.model_validate(value, from_attributes=True))
-                        if value is not None else None)
+                if value is None:
+                    text = None
+                else:
+                    text = _as_json(response_schema.model_validate(
+                        value, from_attributes=True, context={RESPONSE_STATUS: status}))
                 if claim is not None:
-                    claim.status_code, claim.response_body = status, body
+                    claim.status_code = status
+                    claim.response_body = json.loads(text) if text is not None else None
                     claim.save(update_fields=["status_code", "response_body"])
                     _remember(request, key, claim)
-                return _json_response(status, body)
+                if text is None:
+                    return HttpResponse(status=status)
+                return HttpResponse(text, status=status, content_type="application/json")
 
             # With a key, claim, effect and stored answer are one transaction (retried as
             # one). Without, the service's own transaction is the outermost and retries
@@ -110,10 +117,10 @@ def idempotent(
     return decorator
 
 
-def _as_json(model: Schema) -> Any:
+def _as_json(model: Schema) -> str:
     # Encoded as ninja encodes every other response (e.g. datetimes to the millisecond), so
-    # a POST's answer and a later GET of the same document agree.
-    return json.loads(json.dumps(model.model_dump(), cls=NinjaJSONEncoder))
+    # a POST's answer and a later GET of the same document agree; as a replay sends it.
+    return json.dumps(model.model_dump(), cls=NinjaJSONEncoder, ensure_ascii=False)
 
 
 def _json_response(status: int, body: Any) -> HttpResponse:

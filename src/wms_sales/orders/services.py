@@ -429,13 +429,19 @@ def lock_for_shipping(order_id: int) -> SalesOrder:
     return order
 
 
-def record_shipment(*, actor: Actor, order: SalesOrder, shipped: dict[int, Decimal],
-                    document_ref: str) -> list[SalesOrderLine]:
-    """Add shipped quantities to a locked order's lines and move the order to ``shipping``,
-    or to ``completed`` once nothing is left open. Returns the changed lines."""
-    # Every line of the (locked) order is locked and read once: whether anything is still
-    # open and the transition's event payload come from these rows, not from new queries.
-    lines = {line.pk: line for line in _lines_for_update(order)}
+def lock_lines_for_shipping(order: SalesOrder) -> dict[int, SalesOrderLine]:
+    """Every line of a locked order, locked, by id, with product and warehouse: read once
+    per posting, for the outbound's prices and for ``record_shipment``."""
+    return {line.pk: line for line in _lines_for_update(order)}
+
+
+def record_shipment(*, actor: Actor, order: SalesOrder, lines: dict[int, SalesOrderLine],
+                    shipped: dict[int, Decimal], document_ref: str) -> list[SalesOrderLine]:
+    """Add shipped quantities to a locked order's lines (``lines``: all of them, from
+    ``lock_lines_for_shipping``) and move the order to ``shipping``, or to ``completed`` once
+    nothing is left open. Returns the changed lines."""
+    # Whether anything is still open and the transition's event payload come from these
+    # rows, not from new queries.
     too_much = [{"order_line_id": line_id, "line_no": lines[line_id].line_no,
                  "quantity": str(qty), "open": str(lines[line_id].open_quantity)}
                 for line_id, qty in shipped.items()

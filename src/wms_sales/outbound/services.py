@@ -26,7 +26,11 @@ from wms_sales.inventory.reservations import IssueRequest, issue_reserved
 from wms_sales.inventory.services import parse_quantity
 from wms_sales.orders.pricing import price_order_line
 from wms_sales.orders.selectors import RESERVATION_SOURCE
-from wms_sales.orders.services import lock_for_shipping, record_shipment
+from wms_sales.orders.services import (
+    lock_for_shipping,
+    lock_lines_for_shipping,
+    record_shipment,
+)
 
 from .models import Outbound, OutboundLine, OutboundStatus
 from .states import OUTBOUND_LIFE
@@ -116,7 +120,13 @@ def post_outbound(*, actor: Actor, outbound_id: int,
     outbound = OUTBOUND_LIFE.lock(outbound_id)
     OUTBOUND_LIFE.check(outbound.status, OutboundStatus.POSTED)
     order = outbound.order = lock_for_shipping(outbound.order_id)
-    lines = list(outbound.lines.select_related("order_line__product"))
+    # The order's lines are read (and locked) once, for the prices here and the shipped
+    # quantities in record_shipment; the order's lock keeps every other writer of them out.
+    order_lines = lock_lines_for_shipping(order)
+    lines = list(outbound.lines.order_by())
+    for line in lines:
+        line.order_line = order_lines[line.order_line_id]
+    lines.sort(key=lambda line: (line.order_line.line_no, line.pk))  # the model's ordering
     issue_reserved(source_type=RESERVATION_SOURCE, actor=actor, document_type="outbound",
                    document_id=outbound.pk, document_ref=outbound.number,
                    requests=[IssueRequest(source_id=line.order_line_id,
@@ -139,7 +149,7 @@ def post_outbound(*, actor: Actor, outbound_id: int,
         actor=actor, customer=order.customer, source_type="outbound", source_id=outbound.pk,
         source_ref=outbound.number, order_ref=order.number,
         issue_date=timezone.localdate(shipped_at), lines=invoice_lines)
-    record_shipment(actor=actor, order=order,
+    record_shipment(actor=actor, order=order, lines=order_lines,
                     shipped={line.order_line_id: line.quantity for line in lines},
                     document_ref=outbound.number)
     outbound.shipped_at = shipped_at
