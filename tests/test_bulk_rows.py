@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.services import create_product
-from wms_sales.common.db import bulk_insert, bulk_update, insert_rows, value_preparer
+from wms_sales.common.db import (
+    bulk_insert,
+    bulk_update,
+    insert_rows,
+    insert_values,
+    value_preparer,
+)
 from wms_sales.inventory.models import StockMove
 from wms_sales.reports.models import SalesFactDelta
 
@@ -59,6 +65,7 @@ VALUES = [None, 0, 7, -3, 2**40, True, False, "", "文本", "12.50", Decimal("12
 
 
 @pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
 def test_the_fast_preparation_gives_what_django_gives():
     """For every column of the models that go through these helpers and every value that
     Django accepts for it, the same prepared value (ints may differ in type only: PostgreSQL's
@@ -76,3 +83,20 @@ def test_the_fast_preparation_gives_what_django_gives():
                 assert prepare(value) == expected, (field, value)
                 assert type(prepare(value)) is type(expected) or isinstance(expected, int), \
                     (field, value)
+
+
+@pytest.mark.django_db
+def test_insert_values_fills_left_out_columns_as_an_object_would(product, warehouse):
+    before = timezone.now()
+    insert_values(StockMove, [
+        {"product_id": product.pk, "warehouse_id": warehouse.pk, "quantity": Decimal(2),
+         "balance_after": Decimal(2), "reason": "receipt", "source_type": "test"},
+        {"product_id": product.pk, "warehouse_id": warehouse.pk, "quantity": Decimal("-0.5"),
+         "balance_after": Decimal("1.5"), "reason": "sale_issue", "source_type": "test",
+         "note": "出库 1"}])
+    stored = list(StockMove.objects.filter(source_type="test").order_by("id"))
+    assert [(m.quantity, m.balance_after, m.reason, m.note, m.source_id, m.actor_id)
+            for m in stored] == [(Decimal(2), Decimal(2), "receipt", "", None, None),
+                                 (Decimal("-0.5"), Decimal("1.5"), "sale_issue", "出库 1", None,
+                                  None)]
+    assert all(m.created_at >= before for m in stored)

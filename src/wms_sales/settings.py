@@ -201,6 +201,14 @@ def database_config() -> dj_database_url.DBConfig:
             }
         )
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif engine.endswith("postgresql") and env_flag("WMS_DB_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server and statements prepared from their second run on:
+        # PostgreSQL plans each statement shape once per connection instead of per query (a
+        # join's planning costs more than running it), and the driver sends parameters
+        # without quoting them into the text. Off (=0) behind PgBouncer's transaction
+        # pooling before version 1.22, which cannot keep prepared statements.
+        config.setdefault("OPTIONS", {}).update({"server_side_binding": True,
+                                                 "prepare_threshold": 2})
     return config
 
 

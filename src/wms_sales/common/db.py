@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -263,6 +263,28 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
             cursor.execute(f"INSERT INTO {quote(table)} ({names}) VALUES "
                            f"{', '.join([row] * len(chunk))}",
                            [value for values in chunk for value in values])
+
+
+def insert_values(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> None:
+    """``bulk_insert`` for rows given as ``{attname: value}``, without a model object per row
+    (a 1,000-line document's ledger lines): a column a row leaves out takes the field's
+    default, ``auto_now``/``auto_now_add`` columns the time of the call."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    probe = model()  # the defaults and the auto_now times, as one object would get them
+    per_row = {f.attname: f for f in fields  # a callable default: a new value per row
+               if f.has_default() and callable(f.default)}
+    fixed = {f.attname: f.pre_save(probe, True) for f in fields if f.attname not in per_row}
+
+    def value(row: Mapping[str, Any], name: str) -> Any:
+        if name in row:
+            return row[name]
+        return fixed[name] if name in fixed else per_row[name].get_default()
+
+    getters = [(value_preparer(field), field.attname) for field in fields]
+    insert_rows(model._meta.db_table, [field.column for field in fields],
+                [[prepare(value(row, name)) for prepare, name in getters] for row in rows])
 
 
 def bulk_insert(objects: Sequence[Model]) -> None:
