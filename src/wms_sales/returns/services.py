@@ -80,7 +80,10 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     if not lines:
         raise ValidationFailed({"lines": "A return needs at least one line."})
     order_lines: dict[object, SalesOrderLine] = {  # looked up by the id as sent
-        line.pk: line for line in order.lines.select_related("product")}
+        line.pk: line for line in order.lines.select_related("product").only(
+            "order", "line_no", "product", "warehouse", "shipped_quantity",
+            "returned_quantity", "product__sku", "product__name", "product__unit",
+            "product__quantity_precision")}
     returnable = returnable_quantities(order.pk, order_lines=order_lines.values())
     errors = FieldErrors()
     wanted: dict[int, Decimal] = defaultdict(Decimal)
@@ -126,15 +129,17 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     return sales_return
 
 
+# What the event payload and the answer show of a return line, its order line and product
+# (read with ``only``: a 1,000-line return would read the rest of those rows for nothing).
+_ANSWERED = (*(field.attname for field in ReturnLine._meta.concrete_fields),
+             "order_line__line_no", "order_line__product", "order_line__warehouse",
+             "order_line__product__sku", "order_line__product__name",
+             "order_line__product__unit")
+
+
 def _lines_for_answer(sales_return: SalesReturn) -> list[ReturnLine]:
-    """The return's lines with what its event payload and its answer show of their order
-    line and product (nothing else of those: a 1,000-line return reads them whole for
-    nothing)."""
-    return list(sales_return.lines.select_related("order_line__product").only(
-        *(field.attname for field in ReturnLine._meta.concrete_fields),
-        "order_line__line_no", "order_line__product", "order_line__warehouse",
-        "order_line__product__sku", "order_line__product__name",
-        "order_line__product__unit"))
+    """The return's lines with what its event payload and its answer show."""
+    return list(sales_return.lines.select_related("order_line__product").only(*_ANSWERED))
 
 
 @retry_transaction
@@ -213,7 +218,9 @@ def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = N
             raise ValidationFailed(
                 {"warehouse_id": f"Warehouse {warehouse_id} does not exist or is inactive."})
     order = sales_return.order = lock_for_return(sales_return.order_id)
-    return_lines = list(sales_return.lines.select_related("order_line__product"))
+    return_lines = list(sales_return.lines.select_related("order_line__product").only(
+        *_ANSWERED, "order_line__unit_price", "order_line__discount_percent",
+        "order_line__tax_rate_percent", "order_line__product__quantity_precision"))
     split = _received_split(return_lines, lines)
     returned = {}
     for line in return_lines:
