@@ -497,11 +497,13 @@ def lock_for_return(order_id: int) -> SalesOrder:
 
 
 def record_return(*, actor: Actor, order: SalesOrder, returned: dict[int, Decimal],
-                  document_ref: str) -> list[SalesOrderLine]:
+                  document_ref: str) -> None:
     """Add returned quantities to a locked order's lines and update its return status."""
+    # Only the quantities are read: nothing else of the (locked) lines is needed, and
+    # nothing else is joined (a FOR UPDATE join would lock the product rows too).
     lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
-             .prefetch_related("product").filter(order=order, pk__in=list(returned))
-             .order_by("pk")}  # prefetched, not joined: see _lines_for_update
+             .filter(order=order, pk__in=list(returned)).order_by("pk")
+             .only("pk", "shipped_quantity", "returned_quantity")}
     too_much = [{"order_line_id": line_id, "returned": str(qty),
                  "returnable": str(lines[line_id].shipped_quantity
                                    - lines[line_id].returned_quantity)}
@@ -525,4 +527,3 @@ def record_return(*, actor: Actor, order: SalesOrder, returned: dict[int, Decima
                           "return_status": order.return_status, "document": document_ref,
                           "lines": [{"order_line_id": pk, "returned": qty}
                                     for pk, qty in returned.items()]})
-    return list(lines.values())

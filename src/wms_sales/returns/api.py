@@ -7,12 +7,13 @@ from ninja.pagination import paginate
 
 from wms_sales.common.api import require_perm
 from wms_sales.common.idempotency import idempotent
+from wms_sales.common.responses import answer_of_write
 from wms_sales.common.schemas import Schema
 from wms_sales.lifecycle.schemas import HistoryEntryOut
 from wms_sales.orders.schemas import OrderLineItemOut
 
 from . import selectors, services
-from .models import Condition, ReturnReason, ReturnStatus
+from .models import Condition, ReturnReason, ReturnStatus, SalesReturn
 
 router = Router(tags=["returns"])
 
@@ -105,11 +106,16 @@ class ReturnOut(Schema):
 
     @staticmethod
     def resolve_lines(obj) -> list:
-        return list(obj.lines.all())
+        # The lines a write use case holds, else those return_detail/the list prefetched.
+        lines = getattr(obj, "line_list", None)
+        return lines if lines is not None else list(obj.lines.all())
 
 
-def _detail(sales_return) -> object:
-    return selectors.return_detail(sales_return.pk)
+def _detail(sales_return: SalesReturn, request: HttpRequest) -> SalesReturn:
+    # The services leave the return with its lines, their order line and product, as the
+    # detail read gives them.
+    return answer_of_write(sales_return, request.user, selectors.return_detail,
+                           ("requested_by", "reviewed_by", "received_by"))
 
 
 @router.get("", response=list[ReturnOut])
@@ -131,7 +137,7 @@ def create_return(request: HttpRequest, payload: ReturnIn):
     sales_return = services.create_return(
         actor=request.user, order_id=payload.order_id, note=payload.note,
         lines=[line.dict() for line in payload.lines])
-    return Status(201, _detail(sales_return))
+    return Status(201, _detail(sales_return, request))
 
 
 @router.get("/{return_id}", response=ReturnOut)
@@ -153,7 +159,7 @@ def return_history(request: HttpRequest, return_id: int):
 @idempotent(ReturnOut)
 def approve_return(request: HttpRequest, return_id: int):
     return Status(200, _detail(services.approve_return(actor=request.user,
-                                                       return_id=return_id)))
+                                                       return_id=return_id), request))
 
 
 @router.post("/{return_id}/reject", response=ReturnOut)
@@ -161,7 +167,7 @@ def approve_return(request: HttpRequest, return_id: int):
 @idempotent(ReturnOut)
 def reject_return(request: HttpRequest, return_id: int, payload: ReasonIn):
     return Status(200, _detail(services.reject_return(actor=request.user, return_id=return_id,
-                                                      reason=payload.reason)))
+                                                      reason=payload.reason), request))
 
 
 @router.post("/{return_id}/receive", response=ReturnOut)
@@ -172,4 +178,4 @@ def receive_return(request: HttpRequest, return_id: int, payload: ReceiveIn | No
     lines = [line.dict() for line in payload.lines] if payload.lines is not None else None
     return Status(200, _detail(services.receive_return(
         actor=request.user, return_id=return_id, warehouse_id=payload.warehouse_id,
-        lines=lines)))
+        lines=lines), request))

@@ -41,6 +41,9 @@ OPEN_RETURN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED)
 class SalesReturn(models.Model):
     """退货单: goods coming back against the shipped lines of one order."""
 
+    # Set by the write use cases: the lines they hold, in line order, for the answer.
+    line_list: list[ReturnLine]
+
     number = models.CharField(_("return number"), max_length=40, unique=True)
     order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="returns",
                               verbose_name=_("sales order"))

@@ -7,7 +7,7 @@ an outbound does after its own row."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -38,25 +38,39 @@ from .models import (
 from .states import RETURN_LIFE
 
 
-def returnable_quantities(order_id: int, *, exclude_return: int | None = None
+def returnable_quantities(order_id: int, *, exclude_return: int | None = None,
+                          order_lines: Iterable[SalesOrderLine] | None = None
                           ) -> dict[int, Decimal]:
-    """Per order line: shipped − returned − what open (requested/approved) returns hold."""
+    """Per order line: shipped − returned − what open (requested/approved) returns hold.
+    ``order_lines``: the order's lines when the caller holds them (not read again)."""
     pending = ReturnLine.objects.filter(sales_return__order_id=order_id,
                                         sales_return__status__in=OPEN_RETURN_STATUSES)
     if exclude_return:
         pending = pending.exclude(sales_return_id=exclude_return)
     held = dict(pending.values("order_line_id").annotate(q=Sum("quantity"))
                 .values_list("order_line_id", "q"))
-    return {line.pk: line.shipped_quantity - line.returned_quantity - held.get(line.pk, 0)
-            for line in SalesOrderLine.objects.filter(order_id=order_id)}
+    if order_lines is None:
+        quantities: Iterable[tuple[int, Decimal, Decimal]] = (
+            SalesOrderLine.objects.filter(order_id=order_id)
+            .values_list("pk", "shipped_quantity", "returned_quantity"))
+    else:
+        quantities = ((line.pk, line.shipped_quantity, line.returned_quantity)
+                      for line in order_lines)
+    return {pk: shipped - returned - held.get(pk, 0) for pk, shipped, returned in quantities}
+
+
+# The values of the choices, as sets: ``TextChoices.values`` builds a new list per call.
+_CHOICE_VALUES: dict[type[models.TextChoices], frozenset[str]] = {
+    choices: frozenset(choices.values) for choices in (Condition, ReturnReason)}
 
 
 def _choice(value: Any, choices: type[models.TextChoices], field: str, errors: FieldErrors,
             default: str) -> str:
     value = value or default
-    if value not in choices.values:
+    if not isinstance(value, str) or value not in _CHOICE_VALUES[choices]:
         errors.add(field, f"Choose one of {', '.join(choices.values)}.")
-    return value
+        return value
+    return str(value)  # the plain value, as a read of the saved line gives it
 
 
 @retry_transaction
@@ -66,8 +80,11 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     if not lines:
         raise ValidationFailed({"lines": "A return needs at least one line."})
     order_lines: dict[object, SalesOrderLine] = {  # looked up by the id as sent
-        line.pk: line for line in order.lines.select_related("product")}
-    returnable = returnable_quantities(order.pk)
+        line.pk: line for line in order.lines.select_related("product").only(
+            "order", "line_no", "product", "warehouse", "shipped_quantity",
+            "returned_quantity", "product__sku", "product__name", "product__unit",
+            "product__quantity_precision")}
+    returnable = returnable_quantities(order.pk, order_lines=order_lines.values())
     errors = FieldErrors()
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     built = []
@@ -106,15 +123,33 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     for return_line in built:
         return_line.sales_return = sales_return
     ReturnLine.objects.bulk_create(built, batch_size=500)
-    RETURN_LIFE.created(sales_return, actor=actor, event="requested", payload=_payload())
+    built.sort(key=lambda line: line.order_line.line_no)  # as the lines are read back
+    RETURN_LIFE.created(sales_return, actor=actor, event="requested", payload=_payload(built))
+    sales_return.line_list = built  # the lines in hand, for the answer: nothing read back
     return sales_return
+
+
+# What the event payload and the answer show of a return line, its order line and product
+# (read with ``only``: a 1,000-line return would read the rest of those rows for nothing).
+_ANSWERED = (*(field.attname for field in ReturnLine._meta.concrete_fields),
+             "order_line__line_no", "order_line__product", "order_line__warehouse",
+             "order_line__product__sku", "order_line__product__name",
+             "order_line__product__unit")
+
+
+def _lines_for_answer(sales_return: SalesReturn) -> list[ReturnLine]:
+    """The return's lines with what its event payload and its answer show."""
+    return list(sales_return.lines.select_related("order_line__product").only(*_ANSWERED))
 
 
 @retry_transaction
 def approve_return(*, actor: Actor, return_id: int) -> SalesReturn:
     sales_return = RETURN_LIFE.lock(return_id)
+    RETURN_LIFE.check(sales_return.status, ReturnStatus.APPROVED)
+    lines = _lines_for_answer(sales_return)
     RETURN_LIFE.transition(sales_return, ReturnStatus.APPROVED, actor=actor, event="approved",
-                           payload=_payload())
+                           payload=_payload(lines))
+    sales_return.line_list = lines  # the lines in hand, for the answer: nothing read back
     return sales_return
 
 
@@ -125,9 +160,11 @@ def reject_return(*, actor: Actor, return_id: int, reason: str) -> SalesReturn:
     if not (reason or "").strip():
         raise ValidationFailed({"reason": "A reason is required."})
     sales_return.status_reason = reason.strip()
+    lines = _lines_for_answer(sales_return)
     RETURN_LIFE.transition(sales_return, ReturnStatus.REJECTED, actor=actor, event="rejected",
                            reason=sales_return.status_reason, fields=["status_reason"],
-                           payload=_payload())
+                           payload=_payload(lines))
+    sales_return.line_list = lines  # the lines in hand, for the answer: nothing read back
     return sales_return
 
 
@@ -181,7 +218,9 @@ def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = N
             raise ValidationFailed(
                 {"warehouse_id": f"Warehouse {warehouse_id} does not exist or is inactive."})
     order = sales_return.order = lock_for_return(sales_return.order_id)
-    return_lines = list(sales_return.lines.select_related("order_line__product"))
+    return_lines = list(sales_return.lines.select_related("order_line__product").only(
+        *_ANSWERED, "order_line__unit_price", "order_line__discount_percent",
+        "order_line__tax_rate_percent", "order_line__product__quantity_precision"))
     split = _received_split(return_lines, lines)
     returned = {}
     for line in return_lines:
@@ -216,6 +255,7 @@ def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = N
     RETURN_LIFE.transition(sales_return, ReturnStatus.RECEIVED, actor=actor, event="received",
                            fields=["warehouse", "credit_note"], payload=_payload(return_lines),
                            at=now)
+    sales_return.line_list = return_lines  # the lines in hand, for the answer
     return sales_return
 
 
