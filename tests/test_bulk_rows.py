@@ -49,6 +49,11 @@ def test_bulk_update_writes_every_row_its_own_values():
     bulk_update(products, ["name", "list_price"])
     assert [(p.name, p.list_price) for p in Product.objects.filter(sku__startswith="BULK-")
             .order_by("id")] == [(f"{text}.", Decimal("0.25") * n) for n, text in enumerate(TEXTS)]
+    for product in products:  # one value for every row: a column written from one parameter
+        product.list_price = Decimal("7.5")
+    bulk_update(products, ["name", "list_price"])
+    assert [(p.name, p.list_price) for p in Product.objects.filter(sku__startswith="BULK-")
+            .order_by("id")] == [(f"{text}.", Decimal("7.50")) for text in TEXTS]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,3 +105,27 @@ def test_insert_values_fills_left_out_columns_as_an_object_would(product, wareho
                                  (Decimal("-0.5"), Decimal("1.5"), "sale_issue", "出库 1", None,
                                   None)]
     assert all(m.created_at >= before for m in stored)
+
+
+@pytest.mark.django_db
+def test_any_of_finds_what_in_finds():
+    products = [create_product(actor=None, sku=f"ANY-{n}", name="x", list_price=Decimal(1))
+                for n in range(5)]
+    ids = [p.pk for p in products]
+    for wanted in ([ids[0], ids[2]], [ids[1], ids[1], None], [], [None], ids, [10**12]):
+        assert list(Product.objects.filter(pk__any_of=wanted).order_by("pk")) \
+            == list(Product.objects.filter(pk__in=wanted).order_by("pk")), wanted
+    subquery = Product.objects.filter(sku__in=["ANY-1", "ANY-3"]).values("pk")
+    assert list(Product.objects.filter(pk__any_of=subquery).order_by("pk")) \
+        == [products[1], products[3]]
+    assert sorted(Product.objects.filter(sku__any_of=["ANY-4", "ANY-0"])
+                  .values_list("sku", flat=True)) == ["ANY-0", "ANY-4"]
+
+
+@pytest.mark.django_db
+def test_any_of_on_a_foreign_key_column(product, warehouse):
+    insert_values(StockMove, [{"product_id": product.pk, "warehouse_id": warehouse.pk,
+                               "quantity": Decimal(1), "balance_after": Decimal(1),
+                               "reason": "receipt", "source_type": "test"}])
+    assert StockMove.objects.filter(product_id__any_of=[product.pk, product.pk + 1]).count() == 1
+    assert StockMove.objects.filter(product__any_of=[product.pk + 1]).count() == 0

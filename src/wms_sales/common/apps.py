@@ -20,7 +20,10 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            lookups,  # noqa: F401  (registers field__any_of)
+        )
 
         connection_created.connect(use_sqlites_real_parameter_limit,
                                    dispatch_uid="wms_sqlite_parameter_limit")

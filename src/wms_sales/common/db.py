@@ -208,13 +208,22 @@ def bulk_update(objects: Iterable[Model], fields: Sequence[str]) -> None:
         arrays = [[prepare(read(obj)) for obj in objects]
                   for prepare, read in ((value_preparer(field), attrgetter(field.attname))
                                         for field in [pk, *columns])]
-        unnest = ", ".join(f"%s::{_array_type(f)}" for f in [pk, *columns])
-        names = ", ".join(["pk", *(f"v{i}" for i in range(len(columns)))])
-        assignments = ", ".join(f"{quote(field.column)} = v.v{i}"
-                                for i, field in enumerate(columns))
+        # A column with one value for every row (an update time) is one scalar parameter:
+        # the driver would format the same value once per row.
+        assignments, params, varying = [], [], [(pk, arrays[0])]
+        for field, values in zip(columns, arrays[1:], strict=True):
+            if _all_equal(values):
+                assignments.append(f"{quote(field.column)} = %s::{column_type(field)}")
+                params.append(values[0])
+            else:
+                assignments.append(f"{quote(field.column)} = v.v{len(varying)}")
+                varying.append((field, values))
+        unnest = ", ".join(f"%s::{_array_type(field)}" for field, _ in varying)
+        names = ", ".join(["pk", *(f"v{i}" for i in range(1, len(varying)))])
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM unnest({unnest}) "
-                           f"AS v({names}) WHERE {table}.{quote(pk.column)} = v.pk", arrays)
+            cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} FROM unnest({unnest}) "
+                           f"AS v({names}) WHERE {table}.{quote(pk.column)} = v.pk",
+                           [*params, *(values for _, values in varying)])
         return
     getters = [(value_preparer(field), attrgetter(field.attname)) for field in [pk, *columns]]
     for start in range(0, len(objects), BULK_ROWS):
@@ -237,6 +246,11 @@ def bulk_update(objects: Iterable[Model], fields: Sequence[str]) -> None:
                    f"WHERE {table}.{quote(pk.column)} = v.column1")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def _all_equal(values: Sequence[Any]) -> bool:
+    first = values[0]
+    return all(type(value) is type(first) and value == first for value in values)
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -83,7 +83,7 @@ def _pairs_filter(pairs: Sequence[tuple[int, int]]) -> Q:
         by_warehouse[warehouse_id].append(product_id)
     condition = Q(pk__in=[])
     for warehouse_id, product_ids in sorted(by_warehouse.items()):
-        condition |= Q(warehouse_id=warehouse_id, product_id__in=product_ids)
+        condition |= Q(warehouse_id=warehouse_id, product_id__any_of=product_ids)
     return condition
 
 
