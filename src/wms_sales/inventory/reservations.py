@@ -101,7 +101,8 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
     Must run inside the caller's transaction."""
     levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
     held = {r.source_id: r for r in Reservation.objects.select_for_update().filter(
-        source_type=source_type, source_id__any_of=[r.source_id for r in requests])}
+        source_type=source_type, source_id__any_of=[r.source_id for r in requests])
+        .only("pk", "source_id", "quantity")}  # what is checked and written back
     short = [{"source_id": r.source_id, "requested": str(r.quantity),
               "reserved": str(held[r.source_id].quantity if r.source_id in held else 0)}
              for r in requests

@@ -475,7 +475,10 @@ def _lines_for_update(order: SalesOrder) -> list[SalesOrderLine]:
     lines = SalesOrderLine.objects.filter(order=order).order_by("pk")
     features = connection.features
     if features.has_select_for_update_of or not features.has_select_for_update:
+        # Their time stamps are never read here: a 1,000-line order would parse 4,000.
         return list(lines.select_related("product", "warehouse")
+                    .defer(*(f"{related}__{stamp}" for related in ("product", "warehouse")
+                             for stamp in ("created_at", "updated_at")))
                     .select_for_update(of=("self",)))
     return list(lines.select_for_update().prefetch_related("product", "warehouse"))
 
