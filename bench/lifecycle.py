@@ -344,6 +344,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--database", default="bench_lifecycle")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--only", default=",".join(PHASES),
                         help=f"comma-separated phases to run, of {','.join(PHASES)} "
                              "(default: all; the books are checked after any of them)")
@@ -421,7 +422,7 @@ def main() -> None:
     if phases & {"http", "hotspot", "big"}:
         server = subprocess.Popen([sys.executable, "-m", "wms_sales.cli", "serve", "--bind",
                                    f"127.0.0.1:{PORT}", "--workers", str(args.workers),
-                                   "--threads", "4", "--no-collectstatic"],
+                                   "--threads", str(args.threads), "--no-collectstatic"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if server is not None:

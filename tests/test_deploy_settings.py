@@ -47,3 +47,32 @@ def test_a_mysql_server_without_time_zone_tables_is_named(db, monkeypatch):
     (problem,) = deployment_checks.mysql_time_zone_tables(databases=["default"])
     assert problem.id == "wms_sales.E001"
     assert "mysql_tzinfo_to_sql" in problem.hint
+
+
+@pytest.mark.parametrize(("flag", "prepared"), [(None, True), ("1", True), ("0", False)])
+def test_postgresql_prepares_statements_unless_told_not_to(monkeypatch, flag, prepared):
+    from wms_sales.settings import database_config
+
+    monkeypatch.setenv("WMS_DATABASE_URL", "postgres://app@db.example:5432/wms")
+    if flag is None:
+        monkeypatch.delenv("WMS_DB_PREPARED_STATEMENTS", raising=False)
+    else:
+        monkeypatch.setenv("WMS_DB_PREPARED_STATEMENTS", flag)
+    options = database_config().get("OPTIONS", {})
+    assert options.get("server_side_binding", False) is prepared
+    assert (options.get("prepare_threshold") is not None) is prepared
+    monkeypatch.setenv("WMS_DATABASE_URL", "mysql://root@db.example:3306/wms")
+    assert "server_side_binding" not in database_config().get("OPTIONS", {})
+
+
+def test_this_run_binds_parameters_on_the_server_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip(f"PostgreSQL's server-side binding; this run uses {connection.vendor}")
+    from wms_sales.settings import env_flag
+
+    if not env_flag("WMS_DB_PREPARED_STATEMENTS", True):
+        pytest.skip("WMS_DB_PREPARED_STATEMENTS is off in this environment")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::int + 1", [41])
+        assert cursor.fetchone() == (42,)
+        assert type(cursor.cursor).__name__ == "ServerBindingCursor"
