@@ -210,18 +210,20 @@ def bulk_update(objects: Iterable[Model], fields: Sequence[str]) -> None:
                                         for field in [pk, *columns])]
         # A column with one value for every row (an update time) is one scalar parameter:
         # the driver would format the same value once per row.
-        assignments, params, varying = [], [], [(pk, arrays[0])]
+        setters: list[str] = []
+        params: list[Any] = []
+        varying: list[tuple[Field[Any, Any], list[Any]]] = [(pk, arrays[0])]
         for field, values in zip(columns, arrays[1:], strict=True):
             if _all_equal(values):
-                assignments.append(f"{quote(field.column)} = %s::{column_type(field)}")
+                setters.append(f"{quote(field.column)} = %s::{column_type(field)}")
                 params.append(values[0])
             else:
-                assignments.append(f"{quote(field.column)} = v.v{len(varying)}")
+                setters.append(f"{quote(field.column)} = v.v{len(varying)}")
                 varying.append((field, values))
         unnest = ", ".join(f"%s::{_array_type(field)}" for field, _ in varying)
         names = ", ".join(["pk", *(f"v{i}" for i in range(1, len(varying)))])
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} FROM unnest({unnest}) "
+            cursor.execute(f"UPDATE {table} SET {', '.join(setters)} FROM unnest({unnest}) "
                            f"AS v({names}) WHERE {table}.{quote(pk.column)} = v.pk",
                            [*params, *(values for _, values in varying)])
         return

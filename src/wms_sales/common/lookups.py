@@ -11,7 +11,7 @@ from django.db.models.lookups import In
 from .db import value_preparer
 
 
-class AnyOf(In):
+class AnyOf(In[Any]):
     """``IN (…)`` everywhere but PostgreSQL, where it is ``= ANY(%s)`` with the whole list as
     one array parameter: Django prepares and renders a placeholder per value of an ``in``
     list (a 1,000-line document's ids cost more to build than to run), and PostgreSQL parses

@@ -62,13 +62,14 @@ def reserve(*, source_type: str, source_ref: str, requests: Sequence[Reservation
 @transaction.atomic
 def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
     """Give back whatever is still held for these lines; returns the total released."""
-    held = list(Reservation.objects.filter(source_type=source_type, source_id__in=list(source_ids),
+    held = list(Reservation.objects.filter(source_type=source_type,
+                                           source_id__any_of=list(source_ids),
                                            quantity__gt=0))
     if not held:
         return Decimal(0)
     levels = lock_levels((r.product_id, r.warehouse_id) for r in held)
     # Re-read under the level locks: a concurrent issue may have consumed part meanwhile.
-    held = list(Reservation.objects.select_for_update().filter(pk__in=[r.pk for r in held]))
+    held = list(Reservation.objects.select_for_update().filter(pk__any_of=[r.pk for r in held]))
     total = Decimal(0)
     for reservation in held:
         levels[(reservation.product_id, reservation.warehouse_id)].reserved -= reservation.quantity
@@ -82,7 +83,7 @@ def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
 def held_quantities(*, source_type: str, source_ids: Iterable[int]) -> dict[int, Decimal]:
     """What is still reserved per source line."""
     return dict(Reservation.objects.filter(source_type=source_type,
-                                           source_id__in=list(source_ids))
+                                           source_id__any_of=list(source_ids))
                 .values_list("source_id", "quantity"))
 
 

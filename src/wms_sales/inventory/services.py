@@ -5,7 +5,7 @@ through ``lock_levels`` (sorted by product, warehouse) so concurrent documents n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from wms_sales.catalog.models import MAX_QUANTITY, Product
 from wms_sales.common.actors import Actor, SystemActor, user_of
-from wms_sales.common.db import bulk_insert, bulk_update
+from wms_sales.common.db import bulk_update, insert_values
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
 from wms_sales.common.validation import full_clean_or_422
 
@@ -113,8 +113,9 @@ def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stock
 
 def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Actor, *,
                   source_type: str = "", source_id: int | None = None, source_ref: str = "",
-                  note: str = "") -> StockMove:
-    """Change a *locked* level's on_hand in memory and return its (unsaved) ledger line.
+                  note: str = "") -> dict[str, Any]:
+    """Change a *locked* level's on_hand in memory and return its ledger line, unsaved, as
+    ``{attname: value}`` (``common.db.insert_values`` writes many without a model object).
 
     Refuses to take on_hand below what is reserved (or below zero)."""
     new_on_hand = level.on_hand + quantity
@@ -127,14 +128,15 @@ def _changed_level(level: StockLevel, quantity: Decimal, reason: str, actor: Act
                      "on_hand": str(level.on_hand), "reserved": str(level.reserved),
                      "requested_change": str(quantity)})
     level.on_hand = new_on_hand
-    return StockMove(
-        product_id=level.product_id, warehouse_id=level.warehouse_id, quantity=quantity,
-        balance_after=new_on_hand, reason=reason, source_type=source_type, source_id=source_id,
-        source_ref=source_ref, note=note, actor=user_of(actor))
+    user = user_of(actor)
+    return {"product_id": level.product_id, "warehouse_id": level.warehouse_id,
+            "quantity": quantity, "balance_after": new_on_hand, "reason": reason,
+            "source_type": source_type, "source_id": source_id, "source_ref": source_ref,
+            "note": note, "actor_id": user.pk if user is not None else None}
 
 
 def save_levels(levels: Iterable[StockLevel], fields: Sequence[str],
-                moves: Sequence[StockMove] = ()) -> None:
+                moves: Sequence[Mapping[str, Any]] = ()) -> None:
     """Write changed levels (stamping their update time) and their ledger lines (ids not
     read back): two statements whatever the number of lines."""
     levels = list(levels)
@@ -142,15 +144,17 @@ def save_levels(levels: Iterable[StockLevel], fields: Sequence[str],
     for level in levels:
         level.updated_at = now
     bulk_update(levels, [*fields, "updated_at"])
-    bulk_insert(moves)
+    insert_values(StockMove, moves)
 
 
 def post_move(*, level: StockLevel, quantity: Decimal, reason: str, actor: Actor,
               source_type: str = "", source_id: int | None = None, source_ref: str = "",
               note: str = "") -> StockMove:
     """Change a *locked* level's on_hand by ``quantity`` and write the ledger line."""
-    move = _changed_level(level, quantity, reason, actor, source_type=source_type,
+    line = _changed_level(level, quantity, reason, actor, source_type=source_type,
                           source_id=source_id, source_ref=source_ref, note=note)
+    del line["actor_id"]  # as the object, so that the answer needs no query for it
+    move = StockMove(**line, actor=user_of(actor))
     save_levels([level], ["on_hand"])
     move.save()  # one row, and the caller gets its id
     return move
@@ -242,7 +246,7 @@ class ReturnedGoods:
 
 
 def receive_returned_goods(*, actor: Actor, items: Sequence[ReturnedGoods], document_type: str,
-                           document_id: int, document_ref: str) -> list[StockMove]:
+                           document_id: int, document_ref: str) -> None:
     """Goods back from a customer, inside the caller's transaction: good quantities are
     restocked; damaged ones enter and leave the ledger (received, written off), so the
     ledger explains them without making them sellable."""
@@ -261,7 +265,6 @@ def receive_returned_goods(*, actor: Actor, items: Sequence[ReturnedGoods], docu
             moves.append(_changed_level(level, -item.damaged, MoveReason.WRITE_OFF, actor,
                                         note="damaged return", **source))
     save_levels(levels.values(), ["on_hand"], moves)
-    return moves
 
 
 # --- opening stock (onboarding import) ----------------------------------------------------

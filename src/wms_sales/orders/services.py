@@ -505,7 +505,7 @@ def record_return(*, actor: Actor, order: SalesOrder, returned: dict[int, Decima
     # Only the quantities are read: nothing else of the (locked) lines is needed, and
     # nothing else is joined (a FOR UPDATE join would lock the product rows too).
     lines = {line.pk: line for line in SalesOrderLine.objects.select_for_update()
-             .filter(order=order, pk__in=list(returned)).order_by("pk")
+             .filter(order=order, pk__any_of=list(returned)).order_by("pk")
              .only("pk", "shipped_quantity", "returned_quantity")}
     too_much = [{"order_line_id": line_id, "returned": str(qty),
                  "returnable": str(lines[line_id].shipped_quantity
