@@ -9,15 +9,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.db import bulk_update
+from wms_sales.common.db import bulk_update, column_field, column_type, insert_rows
 from wms_sales.common.errors import Conflict
 
 from .errors import InventoryError
 from .models import MoveReason, Reservation, StockLevel, StockMove
 from .services import lock_levels, save_levels
+
+RESERVATION_COLUMNS = ("product", "warehouse", "source_type", "source_id", "source_ref",
+                       "quantity", "created_at", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,9 @@ class ReservationRequest:
 
 @transaction.atomic
 def reserve(*, source_type: str, source_ref: str, requests: Sequence[ReservationRequest],
-            levels: dict[tuple[int, int], StockLevel] | None = None) -> list[Reservation]:
-    """``levels``: the requests' levels when the caller has locked them already."""
+            levels: dict[tuple[int, int], StockLevel] | None = None) -> dict[int, Decimal]:
+    """``levels``: the requests' levels when the caller has locked them already. Returns
+    what is now held per source line (lines asking for nothing hold nothing)."""
     if levels is None:
         levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
     wanted: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
@@ -52,11 +57,29 @@ def reserve(*, source_type: str, source_ref: str, requests: Sequence[Reservation
     for pair, quantity in wanted.items():
         levels[pair].reserved += quantity
     save_levels(levels.values(), ["reserved"])
-    return Reservation.objects.bulk_create(
-        [Reservation(product_id=r.product_id, warehouse_id=r.warehouse_id,
-                     source_type=source_type, source_id=r.source_id, source_ref=source_ref,
-                     quantity=r.quantity) for r in requests if r.quantity > 0],
-        batch_size=500)
+    held = [r for r in requests if r.quantity > 0]
+    _insert_reservations(source_type, source_ref, held)
+    return {r.source_id: r.quantity for r in held}
+
+
+def _insert_reservations(source_type: str, source_ref: str,
+                         requests: Sequence[ReservationRequest]) -> None:
+    """One row per request, written as plain rows (no model object per line): what
+    ``Reservation.objects.bulk_create`` would write, ids not read back."""
+    fields = [column_field(Reservation, name) for name in RESERVATION_COLUMNS]
+    product, warehouse, kind, source, ref, quantity, created, updated = fields
+    now = timezone.now()
+    kind_value, ref_value = (kind.get_db_prep_save(source_type, connection),
+                             ref.get_db_prep_save(source_ref, connection))
+    created_value, updated_value = (created.get_db_prep_save(now, connection),
+                                    updated.get_db_prep_save(now, connection))
+    rows = [(product.get_db_prep_save(r.product_id, connection),
+             warehouse.get_db_prep_save(r.warehouse_id, connection), kind_value,
+             source.get_db_prep_save(r.source_id, connection), ref_value,
+             quantity.get_db_prep_save(r.quantity, connection), created_value, updated_value)
+            for r in requests]
+    insert_rows(Reservation._meta.db_table, [field.column for field in fields], rows,
+                types=[column_type(field) for field in fields])
 
 
 @transaction.atomic

@@ -360,11 +360,11 @@ def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
                                            - customer.credit_limit)})
             check_perm(actor, "orders.override_credit_limit")
             order.credit_override_reason = _require_reason(reason)
-    held = {reservation.source_id: reservation.quantity for reservation in reserve(
+    held = reserve(
         source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
         requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
                                      warehouse_id=line.warehouse_id, quantity=line.quantity)
-                  for line in lines])}
+                  for line in lines])
     ORDER_LIFE.transition(order, OrderStatus.APPROVED, actor=actor, event="approved",
                           reason=order.credit_override_reason,
                           fields=["credit_override_reason"],
