@@ -67,15 +67,14 @@ def _insert_reservations(source_type: str, source_ref: str,
     """One row per request, written as plain rows (no model object per line): what
     ``Reservation.objects.bulk_create`` would write, ids not read back."""
     fields = [column_field(Reservation, name) for name in RESERVATION_COLUMNS]
-    product, warehouse, kind, source, ref, quantity, created, updated = fields
+    _, _, kind, _, ref, quantity, created, updated = fields
     now = timezone.now()
     kind_value, ref_value = (kind.get_db_prep_save(source_type, connection),
                              ref.get_db_prep_save(source_ref, connection))
     created_value, updated_value = (created.get_db_prep_save(now, connection),
                                     updated.get_db_prep_save(now, connection))
-    rows = [(product.get_db_prep_save(r.product_id, connection),
-             warehouse.get_db_prep_save(r.warehouse_id, connection), kind_value,
-             source.get_db_prep_save(r.source_id, connection), ref_value,
+    # The ids are the integers of rows the caller read; the quantity goes through its field.
+    rows = [(r.product_id, r.warehouse_id, kind_value, r.source_id, ref_value,
              quantity.get_db_prep_save(r.quantity, connection), created_value, updated_value)
             for r in requests]
     insert_rows(Reservation._meta.db_table, [field.column for field in fields], rows,
