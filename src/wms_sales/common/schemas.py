@@ -147,13 +147,6 @@ class _Plan:
 
     def __init__(self, cls: type[ninja.Schema]) -> None:
         fields = cls.model_fields
-        for name, field in fields.items():
-            if field.alias is not None or field.validation_alias is not None:
-                raise TypeError(f"{cls.__name__}.{name}: Schema fields take no alias.")
-        if cls.model_config.get("extra") == "forbid" \
-                or cls.model_config.get("validate_assignment"):
-            raise TypeError(f"{cls.__name__}: Schema does not forbid extras or validate "
-                            "assignments.")
         self.names = tuple(fields)
         self.checks = tuple((name, check, check is iso_date) for name, field in fields.items()
                             if (check := _checker(cast(Any, field.annotation))) is not None)
@@ -229,6 +222,19 @@ class Schema(ninja.Schema):
     report its errors as before (a 1,000-line order is 19,000 field values)."""
 
     model_config = ConfigDict(str_max_length=MAX_TEXT_LENGTH, json_schema_extra=_document_limits)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse at import what the one-pass reading does not do as ninja would: fields
+        read under another name, extras forbidden, assignments validated."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, field in cls.model_fields.items():
+            if field.alias is not None or field.validation_alias is not None:
+                raise TypeError(f"{cls.__name__}.{name}: Schema fields take no alias.")
+        if cls.model_config.get("extra") == "forbid" \
+                or cls.model_config.get("validate_assignment"):
+            raise TypeError(f"{cls.__name__}: a Schema neither forbids extras nor validates "
+                            "assignments.")
 
     @model_validator(mode="wrap")
     @classmethod
