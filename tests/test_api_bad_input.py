@@ -66,6 +66,34 @@ def test_ids_are_integers(sales_api, customer, product, field, value):
     assert not SalesOrder.objects.exists()
 
 
+def test_a_refused_body_names_every_bad_field_at_once(sales_api, customer, product):
+    """The strict checks and pydantic's own type checks report together, line by line."""
+    body = {"customer_id": "١", "note": 5, "requested_delivery_date": 0,
+            "lines": [{"product_id": product.pk, "quantity": "1"},
+                      {"product_id": True, "quantity": "x", "discount_percent": "1_0"},
+                      {"product_id": "abc", "quantity": True, "warehouse_id": [1]},
+                      {"quantity": "2"}]}
+    response = sales_api.post("orders", body)
+    assert error_fields(response) == {
+        "customer_id", "note", "requested_delivery_date", "lines.1.product_id",
+        "lines.1.quantity", "lines.1.discount_percent", "lines.2.product_id",
+        "lines.2.quantity", "lines.2.warehouse_id", "lines.3.product_id"}
+    integer, decimal = "Must be an integer written with the digits 0-9.", \
+        "Must be a decimal number written with the digits 0-9 and a dot."
+    assert response.json()["error"]["details"]["fields"] == {
+        "customer_id": [f"Value error, {integer}"],
+        "lines.1.product_id": ["Value error, Must be an integer, not a boolean."],
+        "lines.1.quantity": [f"Value error, {decimal}"],
+        "lines.1.discount_percent": [f"Value error, {decimal}"],
+        "lines.2.product_id": [f"Value error, {integer}"],
+        "lines.2.quantity": ["Value error, Must be a number, not a boolean."],
+        "lines.2.warehouse_id": ["Input should be a valid integer"],
+        "lines.3.product_id": ["Field required"],
+        "requested_delivery_date": ["Value error, Must be a date written as YYYY-MM-DD."],
+        "note": ["Input should be a valid string"]}
+    assert not SalesOrder.objects.exists()
+
+
 @pytest.mark.parametrize("amount", ["1_0", "١٢", "１", "1e", "NaN", "Infinity", True, " "])
 def test_decimals_are_ascii_numbers(finance_api, customer, amount):
     response = finance_api.post("payments", {"customer_id": customer.pk, "amount": amount})

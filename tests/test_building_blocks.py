@@ -53,3 +53,40 @@ def test_a_priced_line_is_line_amounts_to_the_cent(quantity, price, discount, ta
 
 def test_the_api_invoice_line_is_the_priced_line_plus_its_number():
     assert list(InvoiceLineOut.model_fields) == ["line_no", *(f.name for f in fields(PricedLine))]
+
+
+def test_schemas_refuse_at_import_what_their_one_pass_reading_cannot_honour():
+    from pydantic import ConfigDict, Field
+
+    from wms_sales.common.schemas import Schema
+
+    with pytest.raises(TypeError, match="alias"):
+        class Aliased(Schema):
+            amount: Decimal = Field(alias="value")
+    with pytest.raises(TypeError, match="extras"):
+        class Closed(Schema):
+            model_config = ConfigDict(extra="forbid")
+
+
+def test_schemas_read_resolvers_dicts_and_attributes_as_ninja_does():
+    from types import SimpleNamespace
+
+    from wms_sales.common.schemas import Schema
+
+    class Out(Schema):
+        id: int
+        label: str
+        total: Decimal
+        note: str = "-"
+
+        @staticmethod
+        def resolve_label(obj) -> str:
+            return f"#{obj['id'] if isinstance(obj, dict) else obj.id}"
+
+    as_object = Out.model_validate(SimpleNamespace(id=3, total=Decimal("1.50"),
+                                                   note=lambda: "called"))
+    assert as_object.model_dump() == {"id": 3, "label": "#3", "total": Decimal("1.50"),
+                                      "note": "called"}
+    as_dict = Out.model_validate({"id": "4", "total": "2"})
+    assert as_dict.model_dump() == {"id": 4, "label": "#4", "total": Decimal(2), "note": "-"}
+    assert as_dict.model_fields_set == {"id", "label", "total"}

@@ -30,8 +30,9 @@ class ReservationRequest:
 
 @transaction.atomic
 def reserve(*, source_type: str, source_ref: str, requests: Sequence[ReservationRequest],
-            levels: dict[tuple[int, int], StockLevel] | None = None) -> list[Reservation]:
-    """``levels``: the requests' levels when the caller has locked them already."""
+            levels: dict[tuple[int, int], StockLevel] | None = None) -> dict[int, Decimal]:
+    """``levels``: the requests' levels when the caller has locked them already. Returns
+    what is now held per source line (lines asking for nothing hold nothing)."""
     if levels is None:
         levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
     wanted: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
@@ -52,11 +53,19 @@ def reserve(*, source_type: str, source_ref: str, requests: Sequence[Reservation
     for pair, quantity in wanted.items():
         levels[pair].reserved += quantity
     save_levels(levels.values(), ["reserved"])
-    return Reservation.objects.bulk_create(
-        [Reservation(product_id=r.product_id, warehouse_id=r.warehouse_id,
-                     source_type=source_type, source_id=r.source_id, source_ref=source_ref,
-                     quantity=r.quantity) for r in requests if r.quantity > 0],
-        batch_size=500)
+    held = [r for r in requests if r.quantity > 0]
+    _insert_reservations(source_type, source_ref, held)
+    return {r.source_id: r.quantity for r in held}
+
+
+def _insert_reservations(source_type: str, source_ref: str,
+                         requests: Sequence[ReservationRequest]) -> None:
+    """One row per request, written as plain rows (no model object per line): what
+    ``Reservation.objects.bulk_create`` would write, ids not read back."""
+    insert_values(Reservation, [
+        {"product_id": r.product_id, "warehouse_id": r.warehouse_id, "source_type": source_type,
+         "source_id": r.source_id, "source_ref": source_ref, "quantity": r.quantity}
+        for r in requests])
 
 
 @transaction.atomic

@@ -52,6 +52,19 @@ HEADER_FIELDS = ("requested_delivery_date", "warehouse_id", "delivery_address_id
                  "delivery_recipient", "delivery_phone", "delivery_address", "note")
 
 
+# What entering a line reads of its product, and what the answer and the event name of it.
+PRODUCT_FIELDS = ("id", "sku", "name", "active", "list_price", "tax_rate_percent",
+                  "quantity_precision")
+LINE_NAMES = ("product__sku", "product__name", "warehouse__code")
+
+
+def _named_lines(order: SalesOrder) -> list[SalesOrderLine]:
+    """The order's lines with the names of their product and warehouse, as the answer and
+    the event give them (the rest of those rows is not read: a 1,000-line order)."""
+    return list(order.lines.select_related("product", "warehouse").only(
+        *(field.name for field in SalesOrderLine._meta.concrete_fields), *LINE_NAMES))
+
+
 # --- entry ---------------------------------------------------------------------------------
 
 def _decimal(value: Any, field: str, errors: FieldErrors) -> Decimal | None:
@@ -95,7 +108,8 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     if len(lines) > settings.WMS_MAX_ORDER_LINES:
         raise ValidationFailed({"lines": f"At most {settings.WMS_MAX_ORDER_LINES} lines per "
                                          f"order ({len(lines)} given)."})
-    products = Product.objects.in_bulk({line.get("product_id") for line in lines})
+    products = Product.objects.only(*PRODUCT_FIELDS).in_bulk(
+        {line.get("product_id") for line in lines})
     warehouses = Warehouse.objects.in_bulk({line.get("warehouse_id") for line in lines
                                             if line.get("warehouse_id")})
     errors = FieldErrors()
@@ -337,7 +351,7 @@ def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
     refused = approval_forbidden_reason(actor, order)
     if refused:
         raise Forbidden(refused, code=OrderError.SEGREGATION_OF_DUTIES)
-    lines = list(order.lines.select_related("product", "warehouse"))
+    lines = _named_lines(order)
     # Stock levels before the customer: the order in which a posting takes them too (its
     # invoice's foreign key locks the customer last), so MariaDB's shared foreign-key locks
     # and this exclusive one never wait on each other crosswise.
@@ -360,11 +374,11 @@ def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
                                            - customer.credit_limit)})
             check_perm(actor, "orders.override_credit_limit")
             order.credit_override_reason = _require_reason(reason)
-    held = {reservation.source_id: reservation.quantity for reservation in reserve(
+    held = reserve(
         source_type=RESERVATION_SOURCE, source_ref=order.number, levels=levels,
         requests=[ReservationRequest(source_id=line.pk, product_id=line.product_id,
                                      warehouse_id=line.warehouse_id, quantity=line.quantity)
-                  for line in lines])}
+                  for line in lines])
     ORDER_LIFE.transition(order, OrderStatus.APPROVED, actor=actor, event="approved",
                           reason=order.credit_override_reason,
                           fields=["credit_override_reason"],
