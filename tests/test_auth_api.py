@@ -100,3 +100,33 @@ def test_web_session_works_with_csrf_on_writes(db):
     assert_error(client.post("products", body), 403, "permission_denied")  # CSRF
     client.client.cookies["csrftoken"] = secret = "a" * 32
     assert client.post("products", body, headers={"X-CSRFToken": secret}).status_code == 201
+
+
+def test_a_token_is_stamped_when_used_at_most_once_a_minute(sales_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wms_sales.accounts.models import ApiToken
+    from wms_sales.accounts.services import STAMP_EVERY, user_for_token
+
+    token = issue_token(user=sales_user)
+    row = ApiToken.objects.get(user=sales_user)
+    assert row.last_used_at is None
+    user = user_for_token(token)
+    assert (user.pk, user.username, user.is_active, user.is_superuser) \
+        == (sales_user.pk, "li", True, False)
+    assert user.date_joined == sales_user.date_joined  # a real datetime, as the ORM reads it
+    assert not hasattr(user, "token_id") and not hasattr(user, "token_stale")
+    assert user.has_perm("orders.add_salesorder")
+    row.refresh_from_db()
+    first = row.last_used_at
+    assert first is not None
+    user_for_token(token)
+    row.refresh_from_db()
+    assert row.last_used_at == first  # within the minute: no write
+    ApiToken.objects.filter(pk=row.pk).update(
+        last_used_at=timezone.now() - timedelta(seconds=STAMP_EVERY + 5))
+    user_for_token(token)
+    row.refresh_from_db()
+    assert row.last_used_at > first

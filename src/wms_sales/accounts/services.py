@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import functools
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from wms_sales.common.errors import Conflict, NotFound, ValidationFailed
@@ -54,14 +56,40 @@ def revoke_token(*, raw: str) -> None:
         raise NotFound("No active token matches.", code=AccountError.TOKEN_NOT_FOUND)
 
 
+# Seconds between two stamps of a token's last use: a write per request would serialize
+# readers on one row.
+STAMP_EVERY = 60
+
+
 def user_for_token(raw: str) -> User | None:
-    token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-             .first())
-    if token is None:
+    """The active user of an unrevoked token, or None. Runs on every API request: one raw
+    statement (Django's compilation of the equivalent queryset costs three times as much
+    CPU) whose rows still pass through the model's field converters (``raw``)."""
+    cutoff = timezone.now() - timedelta(seconds=STAMP_EVERY)
+    found = list(get_user_model().objects.raw(
+        _token_user_sql(connection.vendor),
+        [connection.ops.adapt_datetimefield_value(cutoff), hash_token(raw)]))
+    if not found:
         return None
-    now = timezone.now()
-    # Stamp at most once a minute: a write per request would serialize readers on one row.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    user = found[0]
+    # The raw statement's extra columns, taken off the user again.
+    token_id, stale = vars(user).pop("token_id"), vars(user).pop("token_stale")
+    if stale:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
+    return user
+
+
+@functools.cache
+def _token_user_sql(vendor: str) -> str:
+    """The user's columns, the token's id and whether its last use needs stamping."""
+    quote = connection.ops.quote_name
+    user_model = get_user_model()
+    users, tokens = quote(user_model._meta.db_table), quote(ApiToken._meta.db_table)
+    columns = ", ".join(f"{users}.{quote(field.column)}"
+                        for field in user_model._meta.concrete_fields)
+    last_used = f"{tokens}.{quote('last_used_at')}"
+    return (f"SELECT {columns}, {tokens}.{quote('id')} AS token_id, "
+            f"({last_used} IS NULL OR {last_used} < %s) AS token_stale "
+            f"FROM {tokens} JOIN {users} ON {users}.{quote('id')} = {tokens}.{quote('user_id')} "
+            f"WHERE {tokens}.{quote('key_hash')} = %s AND {tokens}.{quote('revoked_at')} IS NULL "
+            f"AND {users}.{quote('is_active')}")
