@@ -20,7 +20,9 @@ commit→broker lag of their events (published_at − created_at) is reported.
 Orders/s, business transactions/s, their ratio to pgbench's TPS, p50/p99 per request and
 the count of 5xx answers are reported per phase.
 
-The database named by --database (default bench_lifecycle) is dropped and made again.
+The database named by --database (default bench_lifecycle) is dropped and made again. Each
+phase starts with an ``ANALYZE`` (what autovacuum does on a real server between them; the
+header says whether this server's autovacuum is on).
 """
 
 from __future__ import annotations
@@ -54,6 +56,16 @@ def manage(*args: str) -> str:
 def psql(database: str, sql: str) -> None:
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-q", "-c",
                     sql], check=True, capture_output=True)
+
+
+def analyze() -> None:
+    """What autovacuum does between the phases of a real server: the planner's statistics
+    of the tables the phases filled (a server with autovacuum off would otherwise plan the
+    1,000-line order's lookups on a table it believes empty)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def pgbench(clients: int, seconds: int) -> float:
@@ -363,8 +375,12 @@ def main() -> None:
     os.environ["WMS_DATABASE_URL"] = f"{PG}/{args.database}"
     os.environ.setdefault("WMS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wms_sales.settings")
-    print(f"machine: {os.cpu_count()} cores; PostgreSQL on the same host; "
-          f"{args.seconds:.0f} s per phase", flush=True)
+    autovacuum = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres",
+                                 "-Atc", "SHOW autovacuum"], capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+    print(f"machine: {os.cpu_count()} cores; PostgreSQL on the same host (autovacuum "
+          f"{autovacuum}; ANALYZE before each phase); {args.seconds:.0f} s per phase",
+          flush=True)
 
     tps = None
     if "pgbench" in phases:
@@ -416,6 +432,7 @@ def main() -> None:
     print("\nthroughput (one lifecycle = 4 business transactions)", flush=True)
     if "services" in phases:
         for processes in client_counts:
+            analyze()
             through_services(processes, args.seconds, plan_args, tps)
 
     server = None
@@ -435,6 +452,7 @@ def main() -> None:
             warm_up(tokens[1], 4 * args.workers)
         if "http" in phases:
             for clients in client_counts:
+                analyze()
                 over_http("HTTP", clients, args.seconds, tokens, customers, products[:200],
                           warehouse.pk, tps)
         if "hotspot" in phases:
@@ -445,6 +463,7 @@ def main() -> None:
                 record_stock_change(actor=None, product_id=product_id,
                                     warehouse_id=warehouse.pk, quantity=400 - level.on_hand,
                                     reason="adjustment", note="bench hot spot")
+            analyze()
             over_http("hot spot (1 customer, 3 SKUs)", 16, args.seconds, tokens,
                       customers[:1], hot, warehouse.pk, tps)
             for product_id in hot:  # the 1,000-line order below takes every product again
@@ -452,6 +471,7 @@ def main() -> None:
                                     warehouse_id=warehouse.pk, quantity=1_000_000,
                                     reason="adjustment", note="bench hot spot refill")
         if "big" in phases:
+            analyze()
             big_order(tokens, customers[0], products, warehouse.pk)
     finally:
         if server is not None:
