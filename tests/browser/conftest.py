@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.utils.translation.reloader import translation_file_changed
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from wms_sales.accounts.services import create_user
@@ -41,7 +43,15 @@ def compiled_translations() -> None:
 
 @pytest.fixture
 def login(page: Page, live_server, transactional_db):
-    """login(role) creates a user with that role and signs in through the login page."""
+    """login(role) creates a user with that role and signs in through the login page.
+
+    Torn down before the live server and the database: it waits until none of the page's
+    requests is still running (a debounced price preview could otherwise still hold the
+    in-memory SQLite database while the test database is emptied: "table is locked")."""
+    in_flight: set[Any] = set()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
 
     def sign_in(role: str, username: str | None = None) -> Page:
         username = username or f"{role}-ui"
@@ -53,7 +63,24 @@ def login(page: Page, live_server, transactional_db):
         expect(page.locator(".who")).to_have_text(username)
         return page
 
-    return sign_in
+    yield sign_in
+    _wait_until_quiet(page, in_flight)
+
+
+def _wait_until_quiet(page: Page, in_flight: set[Any], quiet: float = 0.5,
+                      limit: float = 10.0) -> None:
+    """Until no request has been running for ``quiet`` seconds (at most ``limit``); the page
+    stays as it is, for the screenshot of a failure."""
+    started = quiet_since = time.monotonic()
+    while time.monotonic() - started < limit:
+        if in_flight:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet:
+            return
+        try:
+            page.wait_for_timeout(50)  # lets Playwright deliver the request events
+        except PlaywrightError:  # the test closed the page: nothing can still be asked
+            return
 
 
 @pytest.fixture(autouse=True)
