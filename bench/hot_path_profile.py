@@ -146,6 +146,8 @@ def main() -> None:
     parser.add_argument("--save", metavar="FILE", help="write the cProfile stats to FILE")
     parser.add_argument("--lines", type=int, default=3,
                         help="lines per order; above 3 the lifecycle includes a full return")
+    parser.add_argument("--step", choices=STEPS + RETURN_STEPS,
+                        help="with --profile: profile this step only")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database of an earlier run (no migrate, no demo)")
     args = parser.parse_args()
@@ -213,10 +215,11 @@ def main() -> None:
             queries[name].append(len(captured))
         else:
             started, started_wall = time.process_time(), time.perf_counter()
-            if profiler is not None and counted:
+            profiled = profiler is not None and counted and args.step in (None, name)
+            if profiled:
                 profiler.enable()
             status, answer = client.post(path, body)
-            if profiler is not None and counted:
+            if profiled:
                 profiler.disable()
             if counted:
                 cpu[name] += time.process_time() - started

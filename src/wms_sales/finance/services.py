@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.db import bulk_insert, retry_transaction
+from wms_sales.common.db import insert_values, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import PricedLine, cents_or_none, to_cents
 from wms_sales.common.numbering import document_number
@@ -41,6 +41,14 @@ def _totals(lines: Sequence[PricedLine]) -> tuple[Decimal, Decimal]:
             sum((line.tax_amount for line in lines), Decimal(0)))
 
 
+def _line_rows(parent: str, parent_id: int, lines: Sequence[PricedLine]
+               ) -> list[dict[str, Any]]:
+    """An invoice's or credit note's lines as rows: a 1,000-line document builds no model
+    object per line."""
+    return [{parent: parent_id, "line_no": n, **line.__dict__}
+            for n, line in enumerate(lines, start=1)]
+
+
 @transaction.atomic
 def issue_invoice(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                   source_ref: str, order_ref: str, issue_date: date,
@@ -52,8 +60,7 @@ def issue_invoice(*, actor: Actor, customer: Customer, source_type: str, source_
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
         due_date=issue_date + timedelta(days=customer.payment_terms_days), net_amount=net,
         tax_amount=tax, total_amount=net + tax, created_by=user_of(actor))
-    bulk_insert([InvoiceLine(invoice=invoice, line_no=n, **line.__dict__)
-                 for n, line in enumerate(lines, start=1)])
+    insert_values(InvoiceLine, _line_rows("invoice_id", invoice.pk, lines))
     record_event(event_type="invoice.issued", aggregate_type="invoice", aggregate_id=invoice.pk,
                  payload={"invoice_id": invoice.pk, "number": invoice.number,
                           "customer": {"id": customer.pk, "code": customer.code},
@@ -194,8 +201,7 @@ def issue_credit_note(*, actor: Actor, customer: Customer, source_type: str, sou
         number=document_number("CN", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
         net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=user_of(actor))
-    bulk_insert([CreditNoteLine(credit_note=note, line_no=n, **line.__dict__)
-                 for n, line in enumerate(lines, start=1)])
+    insert_values(CreditNoteLine, _line_rows("credit_note_id", note.pk, lines))
     CREDIT_NOTE_LIFE.created(note, actor=actor, event="issued", reason=source_ref,
                              payload=_credit_note_payload)
     return note
