@@ -158,7 +158,9 @@ def test_reserve_then_release_restores_the_levels(product, warehouse, second_war
             assert release(source_type="test", source_ids=range(len(wanted))) \
                 == sum(per_warehouse.values())
         else:
-            with pytest.raises(Conflict) as raised:
+            # A savepoint of the test's own: reserve() has none (its callers roll back on
+            # failure), and the checks below go on in this transaction.
+            with pytest.raises(Conflict) as raised, transaction.atomic():
                 reserve(source_type="test", source_ref="T", requests=requests)
             assert raised.value.code == "insufficient_stock"
             assert not Reservation.objects.filter(source_type="test").exists()

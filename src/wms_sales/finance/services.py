@@ -49,7 +49,9 @@ def _line_rows(parent: str, parent_id: int, lines: Sequence[PricedLine]
             for n, line in enumerate(lines, start=1)]
 
 
-@transaction.atomic
+# Part of the calling document's transaction, which no caller continues after a failure:
+# no savepoint (two round trips) of its own.
+@transaction.atomic(savepoint=False)
 def issue_invoice(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                   source_ref: str, order_ref: str, issue_date: date,
                   lines: Sequence[PricedLine]) -> Invoice:
@@ -191,7 +193,9 @@ def _payment_payload(payment: Payment) -> dict[str, Any]:
                             for a in payment.allocations.all()]}
 
 
-@transaction.atomic
+# Part of the calling document's transaction, which no caller continues after a failure:
+# no savepoint (two round trips) of its own.
+@transaction.atomic(savepoint=False)
 def issue_credit_note(*, actor: Actor, customer: Customer, source_type: str, source_id: int,
                       source_ref: str, order_ref: str, issue_date: date,
                       lines: Sequence[PricedLine]) -> CreditNote:

@@ -28,7 +28,9 @@ class ReservationRequest:
     quantity: Decimal
 
 
-@transaction.atomic
+# Part of the calling document's transaction, which no caller continues after a failure:
+# no savepoint (two round trips) of its own.
+@transaction.atomic(savepoint=False)
 def reserve(*, source_type: str, source_ref: str, requests: Sequence[ReservationRequest],
             levels: dict[tuple[int, int], StockLevel] | None = None) -> dict[int, Decimal]:
     """``levels``: the requests' levels when the caller has locked them already. Returns
@@ -68,7 +70,9 @@ def _insert_reservations(source_type: str, source_ref: str,
         for r in requests])
 
 
-@transaction.atomic
+# Part of the calling document's transaction, which no caller continues after a failure:
+# no savepoint (two round trips) of its own.
+@transaction.atomic(savepoint=False)
 def release(*, source_type: str, source_ids: Iterable[int]) -> Decimal:
     """Give back whatever is still held for these lines; returns the total released."""
     held = list(Reservation.objects.filter(source_type=source_type,
