@@ -8,6 +8,7 @@ from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
 from wms_sales.customers.models import Customer
@@ -63,9 +64,22 @@ def customer_balance(customer_id: int) -> dict[str, Decimal]:
     return {name: to_cents(value) for name, value in figures.items()}
 
 
+# The balance alone, compiled once: the credit check runs it on every approval.
+_BALANCE_PARTS = CompiledRead(lambda customer_id: Customer.objects.filter(pk=customer_id).annotate(
+    invoiced=_total(Invoice.objects.all(), "total_amount"),
+    credited=_total(CreditNote.objects.all(), "total_amount"),
+    paid=_total(Payment.objects.all(), "amount"),
+).values_list("invoiced", "credited", "paid"), arity=1)
+
+
 def open_receivables(customer_id: int) -> Decimal:
-    """What the credit check counts as owed: the customer's balance, never below zero."""
-    return max(customer_balance(customer_id)["balance"], Decimal(0))
+    """What the credit check counts as owed: the customer's balance (``customer_balance``'s
+    invoiced − credited − paid), never below zero."""
+    rows = _BALANCE_PARTS.rows(customer_id)
+    if not rows:
+        return Decimal(0)
+    invoiced, credited, paid = rows[0]
+    return max(to_cents(invoiced - credited - paid), Decimal(0))
 
 
 def aging(*, customer_id: int | None = None, as_of: date | None = None) -> dict[str, Decimal]:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.errors import NotFound
 from wms_sales.common.money import to_cents
 from wms_sales.finance.selectors import open_receivables
@@ -19,13 +20,17 @@ from .states import ORDER_LIFE
 RESERVATION_SOURCE = "sales_order_line"
 
 
+# Compiled once: the credit check runs it on every approval.
+_OPEN_LINES = CompiledRead(lambda customer_id: SalesOrderLine.objects.filter(
+    order__customer_id=customer_id, order__status__in=OPEN_STATUSES,
+).values_list("total_amount", "quantity", "shipped_quantity", "closed_quantity"), arity=1)
+
+
 def credit_exposure(customer_id: int) -> dict[str, Decimal]:
     """What the customer may owe, before this order (DESIGN.md §2): open receivables
     (invoiced − credited − paid) plus the value of approved or shipping order lines not yet
     shipped (shipping is what raises the invoice, so nothing is counted twice)."""
-    rows = (SalesOrderLine.objects
-            .filter(order__customer_id=customer_id, order__status__in=OPEN_STATUSES)
-            .values_list("total_amount", "quantity", "shipped_quantity", "closed_quantity"))
+    rows = _OPEN_LINES.rows(customer_id)
     # Summed in Python, in Decimal: SQLite divides integral decimals as integers (200 / 3 = 66).
     open_orders = to_cents(sum((total * (qty - shipped - closed) / qty
                                 for total, qty, shipped, closed in rows), Decimal(0)))

@@ -1,0 +1,87 @@
+"""``common.compiled.CompiledRead`` returns what the queryset it was built from returns, for
+every value it is run with, converted the same way (decimals, times, sums of subqueries)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from wms_sales.catalog.models import Product
+from wms_sales.catalog.services import create_product
+from wms_sales.common.compiled import CompiledRead
+from wms_sales.finance.selectors import _total
+from wms_sales.inventory.models import StockMove
+from wms_sales.inventory.services import record_stock_change
+
+pytestmark = pytest.mark.django_db
+
+
+def moves_of(product_id: int, warehouse_id: int):
+    return (StockMove.objects.filter(product_id=product_id, warehouse_id=warehouse_id)
+            .order_by("id").values_list("quantity", "balance_after", "created_at", "reason"))
+
+
+def sums_of(product_id: int):  # scalar subqueries of the product's row, as the credit check's
+    return Product.objects.filter(pk=product_id).annotate(
+        moved=_total(StockMove.objects.filter(quantity__gt=0).annotate(
+            customer_id=F("product_id")), "quantity"),
+    ).values_list("sku", "moved", "list_price")
+
+
+@pytest.fixture
+def products(warehouse):
+    made = [create_product(actor=None, sku=f"CR-{n}", name=f"品 {n}",
+                           list_price=Decimal("3.10") * (n + 1), quantity_precision=2)
+            for n in range(3)]
+    for n, product in enumerate(made):
+        for quantity in ("1.5", "2.25", "-0.75")[: n + 1]:
+            if Decimal(quantity) > 0 or n:
+                record_stock_change(actor=None, product_id=product.pk,
+                                    warehouse_id=warehouse.pk, quantity=quantity,
+                                    reason="receipt" if quantity[0] != "-" else "adjustment",
+                                    note="counted")
+    return made
+
+
+def test_rows_equal_the_querysets_rows_for_every_value(products, warehouse):
+    moves, sums = CompiledRead(moves_of, arity=2), CompiledRead(sums_of, arity=1)
+    for product in [*products, Product(pk=987_654)]:  # the last one matches nothing
+        assert moves.rows(product.pk, warehouse.pk) == list(moves_of(product.pk, warehouse.pk))
+        assert sums.rows(product.pk) == list(sums_of(product.pk))
+    assert sums.rows(products[2].pk)[0][1] == Decimal("3.75")
+    assert all(type(row[0]) is Decimal for row in moves.rows(products[1].pk, warehouse.pk))
+
+
+def test_compiles_once_and_runs_one_statement_per_call(products, warehouse,
+                                                       django_assert_num_queries):
+    built = []
+
+    def build(product_id: int, warehouse_id: int):
+        built.append((product_id, warehouse_id))
+        return moves_of(product_id, warehouse_id)
+
+    read = CompiledRead(build, arity=2)
+    for product in products:
+        with django_assert_num_queries(1):
+            read.rows(product.pk, warehouse.pk)
+    assert len(built) == 1 and built[0][0] < 0  # built once, with stand-ins
+
+
+def test_a_value_the_sql_does_not_carry_is_refused(warehouse):
+    ignoring = CompiledRead(lambda product_id: moves_of(1, warehouse.pk), arity=1)
+    with pytest.raises(ValueError, match="must appear"):
+        ignoring.rows(5)
+    with pytest.raises(TypeError):
+        CompiledRead(moves_of, arity=2).rows(1)
+
+
+def test_the_sql_is_parameterised_not_formatted(products, warehouse):
+    from django.db import connection
+
+    read = CompiledRead(moves_of, arity=2)
+    with CaptureQueriesContext(connection) as captured:
+        read.rows(products[0].pk, warehouse.pk)
+    assert str(-7_340_032_000_001) not in captured[0]["sql"]
