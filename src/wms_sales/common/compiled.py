@@ -32,7 +32,7 @@ class CompiledRead:
     """``build(*ids)`` returns a ``values_list()`` queryset filtered by the integer ``ids``;
     ``rows(*ids)`` runs it as compiled once for that database."""
 
-    def __init__(self, build: Callable[..., QuerySet], arity: int) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], arity: int) -> None:
         self._build, self._arity = build, arity
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
