@@ -15,8 +15,11 @@ from wms_sales.common.compiled import CompiledRead
 from wms_sales.finance.selectors import _total
 from wms_sales.inventory.models import StockMove
 from wms_sales.inventory.services import record_stock_change
+from wms_sales.orders.models import SalesOrder, SalesOrderLine
+from wms_sales.orders.services import create_order
 
 pytestmark = pytest.mark.django_db
+pytest_plugins = ["orders_fixtures"]
 
 
 def moves_of(product_id: int, warehouse_id: int):
@@ -85,3 +88,44 @@ def test_the_sql_is_parameterised_not_formatted(products, warehouse):
     with CaptureQueriesContext(connection) as captured:
         read.rows(products[0].pk, warehouse.pk)
     assert str(-7_340_032_000_001) not in captured[0]["sql"]
+
+
+def lines_of(order_id: int):
+    return (SalesOrderLine.objects.filter(order_id=order_id).select_related("product", "warehouse")
+            .defer("product__list_price", "warehouse__address").order_by("pk"))
+
+
+@pytest.fixture
+def orders(customer, products, warehouse):
+    return [create_order(actor=None, customer_id=customer.pk,
+                         lines=[{"product_id": product.pk, "quantity": "2"}
+                                for product in products[:count]]) for count in (3, 1)]
+
+
+def test_objects_equal_the_querysets_objects_with_related_rows(orders):
+    read = CompiledRead(lines_of, arity=1)
+    for order in orders:
+        compiled, queried = read.objects(order.pk), list(lines_of(order.pk))
+        assert [vars_of(line) for line in compiled] == [vars_of(line) for line in queried]
+        assert [(line.product.sku, line.warehouse.code) for line in compiled] == [
+            (line.product.sku, line.warehouse.code) for line in queried]
+        assert all(line.product.get_deferred_fields() == {"list_price"} for line in compiled)
+    assert read.objects(987_654) == []
+
+
+def vars_of(obj) -> dict:
+    return {name: value for name, value in vars(obj).items() if name != "_state"}
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a caller could be
+def test_a_locking_read_needs_a_transaction(orders):
+    from django.db import connection, transaction
+    from django.db.transaction import TransactionManagementError
+
+    order = orders[0]
+    read = CompiledRead(lambda pk: SalesOrder.objects.select_for_update().filter(pk=pk), arity=1)
+    with transaction.atomic():
+        assert [found.pk for found in read.objects(order.pk)] == [order.pk]
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            read.objects(order.pk)

@@ -13,6 +13,7 @@ call ``record`` with both states."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from wms_sales.common import states
 from wms_sales.common.actors import Actor, user_of
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.errors import ErrorCodes, NotFound
 from wms_sales.events.services import record_event
 
@@ -40,6 +42,13 @@ class Stamp:
     at: str | None = None
 
 
+@functools.cache
+def _lock_read(model: type[models.Model]) -> CompiledRead:
+    """Every change of a document starts with this statement: compiled once per model."""
+    return CompiledRead(lambda pk: model._default_manager.select_for_update()
+                        .filter(pk=pk).order_by("pk")[:1], arity=1)
+
+
 @dataclass(frozen=True)
 class Lifecycle(Generic[D]):
     model: type[D]
@@ -52,8 +61,8 @@ class Lifecycle(Generic[D]):
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # by target status
 
     def lock(self, document_id: int) -> D:
-        document = self.model._default_manager.select_for_update().filter(
-            pk=document_id).first()
+        found = _lock_read(self.model).objects(document_id)
+        document = found[0] if found else None
         if document is None:
             raise NotFound(f"{self.noun} {document_id} does not exist.",
                            code=self.not_found_code)
