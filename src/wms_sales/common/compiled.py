@@ -111,3 +111,8 @@ class CompiledRead:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+    def first(self, *values: int, using: str = "default") -> Any | None:
+        """The first object of a model read (build it with ``[:1]``), or None."""
+        found = self.objects(*values, using=using)
+        return found[0] if found else None

@@ -61,8 +61,7 @@ class Lifecycle(Generic[D]):
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # by target status
 
     def lock(self, document_id: int) -> D:
-        found = _lock_read(self.model).objects(document_id)
-        document = found[0] if found else None
+        document = _lock_read(self.model).first(document_id)
         if document is None:
             raise NotFound(f"{self.noun} {document_id} does not exist.",
                            code=self.not_found_code)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.actors import Actor, user_of
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import Conflict, Forbidden, ValidationFailed
 from wms_sales.common.models import DecimalSize
@@ -58,11 +59,18 @@ PRODUCT_FIELDS = ("id", "sku", "name", "active", "list_price", "tax_rate_percent
 LINE_NAMES = ("product__sku", "product__name", "warehouse__code")
 
 
+_NAMED_LINES = CompiledRead(lambda order_id: SalesOrderLine.objects.filter(order_id=order_id)
+                            .select_related("product", "warehouse").only(
+    *(field.name for field in SalesOrderLine._meta.concrete_fields), *LINE_NAMES), arity=1)
+
+
 def _named_lines(order: SalesOrder) -> list[SalesOrderLine]:
     """The order's lines with the names of their product and warehouse, as the answer and
     the event give them (the rest of those rows is not read: a 1,000-line order)."""
-    return list(order.lines.select_related("product", "warehouse").only(
-        *(field.name for field in SalesOrderLine._meta.concrete_fields), *LINE_NAMES))
+    lines = _NAMED_LINES.objects(order.pk)
+    for line in lines:  # as order.lines would give them
+        line.order = order
+    return lines
 
 
 # --- entry ---------------------------------------------------------------------------------
@@ -167,15 +175,21 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     return built
 
 
+_CUSTOMER = CompiledRead(lambda pk: Customer.objects.filter(pk=pk).order_by("pk")[:1], arity=1)
+_LOCKED_CUSTOMER = CompiledRead(lambda pk: Customer.objects.select_for_update(
+    no_key=connection.features.has_select_for_no_key_update).filter(pk=pk).order_by("pk")[:1],
+    arity=1)
+
+
 def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
     # FOR NO KEY UPDATE (PostgreSQL) serializes credit checks of one customer without
     # conflicting with the key-share locks that inserting its orders, invoices and payments
     # take on the row. MariaDB has no such mode: its foreign-key checks take shared locks
     # that a FOR UPDATE waits for, so the lock is taken before this transaction inserts any
     # row that refers to the customer (no shared-to-exclusive upgrade, hence no deadlock).
-    qs = (Customer.objects.select_for_update(
-        no_key=connection.features.has_select_for_no_key_update) if lock else Customer.objects)
-    customer = qs.filter(pk=customer_id).first() if isinstance(customer_id, int) else None
+    read = _LOCKED_CUSTOMER if lock else _CUSTOMER
+    customer: Customer | None = (read.first(customer_id) if isinstance(customer_id, int)
+                                 else None)
     if customer is None:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
     if customer.status != CustomerStatus.ACTIVE:
@@ -486,6 +500,13 @@ _UNSHOWN_RELATED = (
                                         "created_at", "updated_at")))
 
 
+# Of product and warehouse only what pricing, payloads and answers show is read: a
+# 1,000-line order would otherwise convert 12,000 more values.
+_LINES_FOR_UPDATE = CompiledRead(lambda order_id: SalesOrderLine.objects.filter(
+    order_id=order_id).order_by("pk").select_related("product", "warehouse")
+    .defer(*_UNSHOWN_RELATED).select_for_update(of=("self",)), arity=1)
+
+
 def _lines_for_update(order: SalesOrder) -> list[SalesOrderLine]:
     """All of ``order``'s lines, locked, in primary-key order, with product and warehouse.
 
@@ -493,14 +514,11 @@ def _lines_for_update(order: SalesOrder) -> list[SalesOrderLine]:
     no row locks (SQLite); elsewhere prefetched: a plain FOR UPDATE join would lock the
     product rows too, and every stock move's foreign-key check waits on them (a deadlock with
     the stock levels)."""
-    lines = SalesOrderLine.objects.filter(order=order).order_by("pk")
     features = connection.features
     if features.has_select_for_update_of or not features.has_select_for_update:
-        # Of product and warehouse only what pricing, payloads and answers show is read: a
-        # 1,000-line order would otherwise convert 12,000 more values.
-        return list(lines.select_related("product", "warehouse")
-                    .defer(*_UNSHOWN_RELATED).select_for_update(of=("self",)))
-    return list(lines.select_for_update().prefetch_related("product", "warehouse"))
+        return _LINES_FOR_UPDATE.objects(order.pk)
+    return list(SalesOrderLine.objects.filter(order=order).order_by("pk")
+                .select_for_update().prefetch_related("product", "warehouse"))
 
 
 # --- called by the return documents, inside their transaction ------------------------------

@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.numbering import document_number
@@ -24,6 +25,7 @@ from wms_sales.finance.services import issue_invoice
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import IssueRequest, issue_reserved
 from wms_sales.inventory.services import parse_quantity
+from wms_sales.orders.models import SalesOrderLine
 from wms_sales.orders.pricing import price_order_line
 from wms_sales.orders.selectors import RESERVATION_SOURCE
 from wms_sales.orders.services import (
@@ -46,6 +48,13 @@ def drafted_quantities(order_id: int, *, exclude_outbound: int | None = None) ->
                 .values_list("order_line_id", "q"))
 
 
+# Compiled once: the reads of every outbound's creation and posting.
+_ORDER_LINES = CompiledRead(lambda order_id: SalesOrderLine.objects.filter(order_id=order_id)
+                            .select_related("product"), arity=1)
+_OUTBOUND_LINES = CompiledRead(lambda outbound_id: OutboundLine.objects.filter(
+    outbound_id=outbound_id).order_by(), arity=1)
+
+
 @retry_transaction
 def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
                     lines: Sequence[dict[str, Any]] | None = None,
@@ -56,7 +65,7 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
     warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
     if warehouse is None:
         raise ValidationFailed({"warehouse_id": f"Warehouse {warehouse_id} does not exist."})
-    order_lines = {line.pk: line for line in order.lines.select_related("product")}
+    order_lines = {line.pk: line for line in _ORDER_LINES.objects(order.pk)}
     drafted = drafted_quantities(order.pk)
     free = {pk: line.open_quantity - drafted.get(pk, Decimal(0))
             for pk, line in order_lines.items()}
@@ -123,9 +132,9 @@ def post_outbound(*, actor: Actor, outbound_id: int,
     # The order's lines are read (and locked) once, for the prices here and the shipped
     # quantities in record_shipment; the order's lock keeps every other writer of them out.
     order_lines = lock_lines_for_shipping(order)
-    lines = list(outbound.lines.order_by())
+    lines = _OUTBOUND_LINES.objects(outbound.pk)
     for line in lines:
-        line.order_line = order_lines[line.order_line_id]
+        line.outbound, line.order_line = outbound, order_lines[line.order_line_id]
     lines.sort(key=lambda line: (line.order_line.line_no, line.pk))  # the model's ordering
     issue_reserved(source_type=RESERVATION_SOURCE, actor=actor, document_type="outbound",
                    document_id=outbound.pk, document_ref=outbound.number,
