@@ -35,7 +35,7 @@ from wms_sales.finance.models import Invoice
 from wms_sales.inventory.models import StockLevel
 from wms_sales.inventory.services import record_stock_change
 from wms_sales.orders.services import approve_order, create_order
-from wms_sales.outbound.models import Outbound, OutboundStatus
+from wms_sales.outbound.models import Outbound, OutboundLine, OutboundStatus
 from wms_sales.outbound.services import create_outbound, post_outbound
 
 pytest_plugins = ["orders_fixtures", "documents_fixtures"]
@@ -106,6 +106,9 @@ def test_shipments_issue_stock_move_the_order_and_raise_invoices(
             sum(column, D(0)) for column in zip(*expected_lines, strict=True))
         assert [money(line, "net_amount", "tax_amount", "total_amount")
                 for line in posted["lines"]] == expected_lines
+        # The draft showed that value before it shipped: an approved order's prices are fixed.
+        assert [money(line, "net_amount", "tax_amount", "total_amount")
+                for line in draft["lines"]] == expected_lines
         assert (invoice["source_ref"], invoice["order_ref"], invoice["status"],
                 invoice["customer_id"]) == (draft["number"], order["number"], "open",
                                             order["customer"]["id"])
@@ -397,3 +400,22 @@ def test_racing_outbounds_of_one_sku_never_take_stock_below_zero(transactional_d
     assert Invoice.objects.count() == 20
     status, _, err = run_check()
     assert (status, err) == (0, "")
+
+
+def test_a_draft_stored_without_its_value_is_priced_when_posted(warehouse_api, order,
+                                                                 warehouse):
+    """Drafts made before drafts were priced hold zero amounts: posting prices them."""
+    draft = new_outbound(warehouse_api, order["id"], warehouse.pk)
+    OutboundLine.objects.filter(outbound_id=draft["id"]).update(
+        net_amount=0, tax_amount=0, total_amount=0)
+    posted = post(warehouse_api, draft["id"])
+    by_id = {line["id"]: line for line in order["lines"]}
+    expected = [priced(by_id[line["order_line_id"]], line["quantity"])
+                for line in posted["lines"]]
+    assert any(total for _, _, total in expected)
+    assert [money(line, "net_amount", "tax_amount", "total_amount")
+            for line in posted["lines"]] == expected
+    stored = dict(OutboundLine.objects.filter(outbound_id=draft["id"])
+                  .values_list("id", "total_amount"))
+    assert [stored[line["id"]] for line in posted["lines"]] == [t for _, _, t in expected]
+    assert run_check()[0] == 0

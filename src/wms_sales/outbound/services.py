@@ -19,6 +19,7 @@ from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.db import bulk_update, retry_transaction
 from wms_sales.common.errors import ValidationFailed
+from wms_sales.common.money import PricedLine
 from wms_sales.common.numbering import document_number
 from wms_sales.common.validation import FieldErrors
 from wms_sales.finance.services import issue_invoice
@@ -83,13 +84,24 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
         number=document_number("OB", timezone.localdate()), order=order, warehouse=warehouse,
         planned_ship_date=planned_ship_date, carrier=carrier, tracking_number=tracking_number,
         note=note, created_by=user_of(actor))
-    created = OutboundLine.objects.bulk_create(
-        [OutboundLine(outbound=outbound, order_line=order_lines[pk], quantity=qty)
-         for pk, qty in wanted], batch_size=500)
+    new_lines = [OutboundLine(outbound=outbound, order_line=order_lines[pk], quantity=qty)
+                 for pk, qty in wanted]
+    for line in new_lines:  # an approved order's prices are fixed: the draft shows its value
+        _price(line)
+    created = OutboundLine.objects.bulk_create(new_lines, batch_size=500)
     created.sort(key=lambda line: line.order_line.line_no)  # as the lines are read back
     OUTBOUND_LIFE.created(outbound, actor=actor, payload=_payload(created))
     outbound.line_list = created  # the lines in hand, for the answer: nothing read back
     return outbound
+
+
+def _price(line: OutboundLine) -> PricedLine:
+    """Set ``line``'s value from its order line's price, discount and tax (the order is
+    approved, so they no longer change) and return it priced, as its invoice line."""
+    priced = price_order_line(line.order_line, line.quantity)
+    line.net_amount, line.tax_amount, line.total_amount = (
+        priced.net_amount, priced.tax_amount, priced.total_amount)
+    return priced
 
 
 def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: dict,
@@ -142,13 +154,13 @@ def post_outbound(*, actor: Actor, outbound_id: int,
                                           product_id=line.order_line.product_id,
                                           warehouse_id=outbound.warehouse_id,
                                           quantity=line.quantity) for line in lines])
-    invoice_lines = []
-    for line in lines:  # the order row is locked: its lines' prices cannot change meanwhile
-        priced = price_order_line(line.order_line, line.quantity)
-        line.net_amount, line.tax_amount, line.total_amount = (
-            priced.net_amount, priced.tax_amount, priced.total_amount)
-        invoice_lines.append(priced)
-    bulk_update(lines, ["net_amount", "tax_amount", "total_amount"])
+    # Priced again for the invoice, exactly as the draft was; only a draft whose stored value
+    # differs (one made before drafts were priced) is written.
+    stored = [(line.net_amount, line.tax_amount, line.total_amount) for line in lines]
+    invoice_lines = [_price(line) for line in lines]
+    bulk_update([line for line, amounts in zip(lines, stored, strict=True)
+                 if amounts != (line.net_amount, line.tax_amount, line.total_amount)],
+                ["net_amount", "tax_amount", "total_amount"])
     shipped_at = shipped_at or timezone.now()
     if timezone.is_naive(shipped_at):  # e.g. "2025-03-01T07:00" from the API: local time
         shipped_at = timezone.make_aware(shipped_at)
