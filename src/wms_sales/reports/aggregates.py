@@ -122,11 +122,15 @@ def record(deltas: Deltas) -> None:
     fields = [column_field(SalesFactDelta, name) for name in ("day", "dimension", "key",
                                                                *measures)]
     day, dimension, key, *preparers = [value_preparer(field) for field in fields]
+    # The few days and dimensions of the rows, prepared once each (a dimension is a
+    # ``TextChoices`` member, not a plain ``str``: Django's whole chain per row otherwise).
+    days = {value: day(value) for value in {at[0] for at in changed}}
+    dimensions = {value: dimension(value) for value in {at[1] for at in changed}}
     # a row without a measure another row has writes that column's 0, prepared once
     measured = [(name, prepare, prepare(0))
                 for name, prepare in zip(measures, preparers, strict=True)]
     insert_rows(SalesFactDelta._meta.db_table, [field.column for field in fields],
-                [[day(at[0]), dimension(at[1]), key(at[2]),
+                [[days[at[0]], dimensions[at[1]], key(at[2]),
                   *[prepare(values[name]) if name in values else zero
                     for name, prepare, zero in measured]]
                  for at, values in sorted(changed.items())])

@@ -91,11 +91,11 @@ M = TypeVar("M", bound=FactMeasures)
 
 def _zero_in_the_database(model: type[M]) -> type[M]:
     """Give ``model``'s measure columns the database default 0, as if each were declared
-    with ``db_default=0`` (set before anything reads the fields, so their migration and
-    every use see it), so an insert may name only the measures it changes."""
+    with ``db_default=Value(0)`` (set before anything reads the fields, so their migration
+    and every use see it), so an insert may name only the measures it changes."""
     for field in model._meta.concrete_fields:
         if field.name in MEASURES:
-            field.db_default = 0
+            field.db_default = models.Value(0)
     return model
 
 
