@@ -49,6 +49,22 @@ def spread(deltas: Deltas, day: date, keys: Mapping[str, int | None],
             row[name] += value
 
 
+def spread_lines(deltas: Deltas, day: date, keys: Mapping[str, int | None],
+                 lines: Iterable[tuple[int, int, Mapping[str, Decimal | int]]]) -> None:
+    """``spread`` of a document's lines, each ``(product, warehouse, values)``, with the
+    document's own ``keys`` (customer, salesperson): those rows and ``all`` get the sum of
+    the lines once instead of an addition per line."""
+    total: dict[str, Decimal | int] = defaultdict(int)
+    for product_id, warehouse_id, values in lines:
+        product = deltas[(day, Dimension.PRODUCT, product_id)]
+        warehouse = deltas[(day, Dimension.WAREHOUSE, warehouse_id)]
+        for name, value in values.items():
+            product[name] += value
+            warehouse[name] += value
+            total[name] += value
+    spread(deltas, day, keys, total)
+
+
 def _upsert(table: str, key_columns: list[str], columns: list[str],
             rows: list[list]) -> None:
     if connection.vendor == "postgresql" and len(rows) > BATCH:
