@@ -21,6 +21,11 @@ ORDER_EVENTS = ("order.created", "order.approved", "order.rejected", "order.canc
                 "order.closed", "order.shipping", "order.completed")
 
 
+def _number(value) -> Decimal:
+    # in memory a Decimal (as it is: thousands per document), from the stored JSON a string
+    return value if type(value) is Decimal else Decimal(str(value))
+
+
 def order_rows(order_id: int, customer_id: int, salesperson_id: int | None,
                total: Decimal, line_totals: list[tuple[int, int, Decimal]]
                ) -> list[tuple[str, int, Decimal]]:
@@ -40,19 +45,27 @@ def order_rows(order_id: int, customer_id: int, salesperson_id: int | None,
 def add_order_change(deltas: aggregates.Deltas, rows, *, entry_day, from_status: str,
                      to_status: str, day, approved_day=None) -> None:
     """The counters of one status change of an order (``from_status`` empty: entered)."""
+    # The same names and figures for every row (thousands for a large order): once.
+    status = f"status_{to_status}"
+    left = f"status_{from_status}" if from_status else ""
+    approved = to_status == OrderStatus.APPROVED
+    completed = to_status == OrderStatus.COMPLETED and approved_day is not None
+    took = (day - approved_day).days if completed else 0
     for dimension, key, value in rows:
         entry = deltas[(entry_day, dimension, key)]
-        entry[f"status_{to_status}"] += 1
-        if from_status:
-            entry[f"status_{from_status}"] -= 1
+        entry[status] += 1
+        if left:
+            entry[left] -= 1
         else:
             entry["orders_entered"] += 1
-        if to_status == OrderStatus.APPROVED:
-            deltas[(day, dimension, key)]["orders_approved"] += 1
-            deltas[(day, dimension, key)]["ordered_amount"] += value
-        elif to_status == OrderStatus.COMPLETED and approved_day is not None:
-            deltas[(day, dimension, key)]["orders_completed"] += 1
-            deltas[(day, dimension, key)]["completion_days"] += (day - approved_day).days
+        if approved:
+            row = deltas[(day, dimension, key)]
+            row["orders_approved"] += 1
+            row["ordered_amount"] += value
+        elif completed:
+            row = deltas[(day, dimension, key)]
+            row["orders_completed"] += 1
+            row["completion_days"] += took
 
 
 @subscribe(*ORDER_EVENTS)
@@ -61,13 +74,13 @@ def on_order_transition(event: OutboxEvent) -> None:
     payload = event.payload
     line_totals: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for line in payload["lines"]:
-        line_totals[(line["product_id"], line["warehouse_id"])] += Decimal(
-            str(line["total_amount"]))
+        line_totals[(line["product_id"], line["warehouse_id"])] += _number(
+            line["total_amount"])
     approved_on = payload.get("approved_on")
     deltas = aggregates.new_deltas()
     add_order_change(
         deltas, order_rows(payload["order_id"], payload["customer"]["id"],
-                           payload["salesperson_id"], Decimal(str(payload["total_amount"])),
+                           payload["salesperson_id"], _number(payload["total_amount"]),
                            [(*pair, total) for pair, total in line_totals.items()]),
         entry_day=date.fromisoformat(payload["entered_on"]),
         from_status=payload.get("from_status", ""), to_status=payload["status"],
@@ -76,14 +89,9 @@ def on_order_transition(event: OutboxEvent) -> None:
     aggregates.record(deltas)
 
 
-def _document_keys(payload: dict, product_id: int, warehouse_id: int) -> dict:
+def _document_keys(payload: dict) -> dict:
     return {Dimension.CUSTOMER: payload["customer_id"],
-            Dimension.SALESPERSON: payload["salesperson_id"],
-            Dimension.PRODUCT: product_id, Dimension.WAREHOUSE: warehouse_id}
-
-
-def _number(value) -> Decimal:
-    return Decimal(str(value))  # in memory a Decimal, from the stored JSON a string
+            Dimension.SALESPERSON: payload["salesperson_id"]}
 
 
 @subscribe("outbound.posted")
@@ -91,12 +99,13 @@ def on_outbound_posted(event: OutboxEvent) -> None:
     payload = event.payload
     day = timezone.localdate(datetime.fromisoformat(str(payload["shipped_at"])))
     deltas = aggregates.new_deltas()
-    for line in payload["lines"]:
-        aggregates.spread(deltas, day, _document_keys(payload, line["product_id"],
-                                                      payload["warehouse_id"]),
-                          {"shipped_quantity": _number(line["quantity"]),
-                           "shipped_net": _number(line["net_amount"]),
-                           "shipped_gross": _number(line["total_amount"])})
+    warehouse_id = payload["warehouse_id"]
+    aggregates.spread_lines(deltas, day, _document_keys(payload), (
+        (line["product_id"], warehouse_id,
+         {"shipped_quantity": _number(line["quantity"]),
+          "shipped_net": _number(line["net_amount"]),
+          "shipped_gross": _number(line["total_amount"])})
+        for line in payload["lines"]))
     aggregates.record(deltas)
 
 
@@ -104,18 +113,19 @@ def on_outbound_posted(event: OutboxEvent) -> None:
 def on_return_received(event: OutboxEvent) -> None:
     payload = event.payload
     day = timezone.localdate(datetime.fromisoformat(str(payload["received_at"])))
-    deltas, reasons = aggregates.new_deltas(), []
+    lines, reasons = [], []
     for line in payload["lines"]:
         quantity = _number(line["received_good"]) + _number(line["received_damaged"])
         if not quantity:
             continue
-        aggregates.spread(deltas, day, _document_keys(payload, line["product_id"],
-                                                      line["warehouse_id"]),
-                          {"returned_quantity": quantity,
-                           "returned_net": _number(line["net_amount"]),
-                           "returned_gross": _number(line["total_amount"])})
-        reasons.append((day, line["product_id"], line["reason"], quantity,
-                        _number(line["total_amount"])))
+        gross = _number(line["total_amount"])
+        lines.append((line["product_id"], line["warehouse_id"],
+                      {"returned_quantity": quantity,
+                       "returned_net": _number(line["net_amount"]),
+                       "returned_gross": gross}))
+        reasons.append((day, line["product_id"], line["reason"], quantity, gross))
+    deltas = aggregates.new_deltas()
+    aggregates.spread_lines(deltas, day, _document_keys(payload), lines)
     aggregates.record(deltas)
     aggregates.apply_reasons(reasons)
 
