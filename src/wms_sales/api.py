@@ -18,6 +18,7 @@ from wms_sales.catalog.errors import CatalogError
 from wms_sales.common.db import is_retryable
 from wms_sales.common.errors import Busy, DomainError, ErrorCode, ErrorCodes
 from wms_sales.common.http import ApiParser, UnencodableText
+from wms_sales.common.jsonenc import FastJSONRenderer
 from wms_sales.common.schemas import Schema
 from wms_sales.common.validation import FieldErrors
 from wms_sales.customers.api import router as customers_router
@@ -150,6 +151,7 @@ api = WmsNinjaAPI(
     auth=API_AUTH,
     urls_namespace="api",
     parser=ApiParser(),
+    renderer=FastJSONRenderer(),
 )
 
 

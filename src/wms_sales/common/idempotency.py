@@ -6,7 +6,10 @@ unique index and then gets the stored response; a failed call stores nothing.
 
 Fast path: once committed, a stored response is also put in the "idempotency" cache (Redis
 with WMS_REDIS_URL, else per process); a retry found there is answered without touching the
-key's row. The cache is only a copy: when it is down or has forgotten, the database answers."""
+key's row. The cache is only a copy: when it is down or has forgotten, the database answers.
+
+The answer is encoded once: that text is sent, stored (as JSON the database keeps verbatim)
+and cached, and a replay sends it as it is, byte for byte."""
 
 from __future__ import annotations
 
@@ -20,13 +23,15 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Expression, TextField, Value
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Schema, Status
-from ninja.responses import NinjaJSONEncoder
 
 from .db import retry_transaction, rolled_back_together
 from .errors import Conflict, ErrorCode, ValidationFailed
+from .jsonenc import FastNinjaJSONEncoder
 from .models import IdempotencyKey
 from .schemas import RESPONSE_STATUS
 
@@ -48,12 +53,15 @@ def _cached_response(request: HttpRequest, key: str) -> HttpResponse | None:
         return None
     if hit is None or hit.get("request_hash") != _fingerprint(request):
         return None  # a different request under the same key: the database path says 409
+    if "response_text" in hit:
+        return _stored_response(hit["status_code"], hit["response_text"])
+    # Cached by the previous release (the decoded answer) and not yet expired.
     return _json_response(hit["status_code"], hit["response_body"])
 
 
-def _remember(request: HttpRequest, key: str, stored: IdempotencyKey) -> None:
-    entry = {"request_hash": stored.request_hash, "status_code": stored.status_code,
-             "response_body": stored.response_body}
+def _remember(request: HttpRequest, key: str, request_hash: str, status: int,
+              text: str | None) -> None:
+    entry = {"request_hash": request_hash, "status_code": status, "response_text": text}
 
     def put() -> None:
         try:
@@ -99,13 +107,10 @@ def idempotent(
                     text = _as_json(response_schema.model_validate(
                         value, from_attributes=True, context={RESPONSE_STATUS: status}))
                 if claim is not None:
-                    claim.status_code = status
-                    claim.response_body = json.loads(text) if text is not None else None
-                    claim.save(update_fields=["status_code", "response_body"])
-                    _remember(request, key, claim)
-                if text is None:
-                    return HttpResponse(status=status)
-                return HttpResponse(text, status=status, content_type="application/json")
+                    IdempotencyKey.objects.filter(pk=claim.pk).update(
+                        status_code=status, response_body=_verbatim_json(text))
+                    _remember(request, key, claim.request_hash, status, text)
+                return _stored_response(status, text)
 
             # With a key, claim, effect and stored answer are one transaction (retried as
             # one). Without, the service's own transaction is the outermost and retries
@@ -120,11 +125,28 @@ def idempotent(
 def _as_json(model: Schema) -> str:
     # Encoded as ninja encodes every other response (e.g. datetimes to the millisecond), so
     # a POST's answer and a later GET of the same document agree; as a replay sends it.
-    return json.dumps(model.model_dump(), cls=NinjaJSONEncoder, ensure_ascii=False)
+    return json.dumps(model.model_dump(), cls=FastNinjaJSONEncoder, ensure_ascii=False)
+
+
+def _verbatim_json(text: str | None) -> Expression | None:
+    """``text`` (JSON) as the value of ``response_body``, without decoding and encoding it
+    again. PostgreSQL needs the parameter cast to ``json``; SQLite and MariaDB take the text
+    as it is (a cast there would be MariaDB's JSON_EXTRACT, which respaces it)."""
+    if text is None:
+        return None
+    if connection.vendor == "postgresql":
+        return Cast(Value(text), output_field=IdempotencyKey._meta.get_field("response_body"))
+    return Value(text)
+
+
+def _stored_response(status: int, text: str | None) -> HttpResponse:
+    # Already rendered by the schema: sent as is, not validated again by ninja.
+    if text is None:
+        return HttpResponse(status=status)
+    return HttpResponse(text, status=status, content_type="application/json")
 
 
 def _json_response(status: int, body: Any) -> HttpResponse:
-    # Already rendered by the schema: sent as is, not validated again by ninja.
     if body is None:
         return HttpResponse(status=status)
     return JsonResponse(body, status=status, safe=False,
@@ -152,13 +174,16 @@ def _claim(request: HttpRequest, key: str) -> IdempotencyKey | HttpResponse:
                            request_hash=fingerprint, status_code=0, response_body=None)
     if _insert_if_absent(claim):
         return claim
-    stored = IdempotencyKey.objects.get(user=_account(request), key=key)
-    if stored.request_hash != fingerprint:
+    # The stored text, not decoded: the replay sends the bytes the first call sent.
+    request_hash, endpoint, status, text = IdempotencyKey.objects.values_list(
+        "request_hash", "endpoint", "status_code", Cast("response_body", TextField()),
+    ).get(user=_account(request), key=key)
+    if request_hash != fingerprint:
         raise Conflict("This Idempotency-Key was already used for a different request.",
                        code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                       details={"key": key, "first_endpoint": stored.endpoint})
-    _remember(request, key, stored)
-    return _json_response(stored.status_code, stored.response_body)
+                       details={"key": key, "first_endpoint": endpoint})
+    _remember(request, key, request_hash, status, text)
+    return _stored_response(status, text)
 
 
 def _insert_if_absent(claim: IdempotencyKey) -> bool:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +32,23 @@ class NumberSeries(models.Model):
         return f"{self.key}: {self.last_value}"
 
 
+class VerbatimJSONField(models.JSONField):
+    """JSON stored as the text it was written as. PostgreSQL's ``jsonb`` would reorder the
+    keys and respace the text; its ``json`` type keeps the text (and still checks that it
+    is JSON). SQLite and MariaDB keep the text anyway."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "postgresql":
+            return "json"
+        return super().db_type(connection)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        # The PostgreSQL drivers decode ``json`` themselves (Django keeps only ``jsonb`` text).
+        if value is None or not isinstance(value, str):
+            return value
+        return super().from_db_value(value, expression, connection)
+
+
 class IdempotencyKey(models.Model):
     """The first response to a POST carrying ``Idempotency-Key``, stored in the transaction of
     its effect, so a retry returns it instead of doing the work again."""
@@ -41,7 +58,8 @@ class IdempotencyKey(models.Model):
     endpoint = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
+    # The answer exactly as first sent, so a replay sends the same bytes (idempotency.py).
+    response_body = VerbatimJSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+from wms_sales.common.jsonenc import FastDjangoJSONEncoder
 
 
 class OutboxEvent(models.Model):
@@ -14,7 +15,7 @@ class OutboxEvent(models.Model):
     event_type = models.CharField(max_length=60)  # e.g. "order.approved"
     aggregate_type = models.CharField(max_length=40)  # e.g. "sales_order"
     aggregate_id = models.BigIntegerField()
-    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    payload = models.JSONField(encoder=FastDjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
