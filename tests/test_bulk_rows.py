@@ -129,3 +129,33 @@ def test_any_of_on_a_foreign_key_column(product, warehouse):
                                "reason": "receipt", "source_type": "test"}])
     assert StockMove.objects.filter(product_id__any_of=[product.pk, product.pk + 1]).count() == 1
     assert StockMove.objects.filter(product__any_of=[product.pk + 1]).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_documents_rows_updated_together_stay_on_their_pages(product, warehouse):
+    """On PostgreSQL the tables whose rows are updated after their document's insert leave
+    room on each page (fill factor 50), so the update of all of them is HOT: no index entry
+    is written per row."""
+    if connection.vendor != "postgresql":
+        pytest.skip(f"fill factors are PostgreSQL's; this run uses {connection.vendor}")
+    from wms_sales.inventory.models import Reservation
+
+    tables = ("orders_salesorderline", "inventory_reservation", "returns_returnline")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+                       [list(tables)])
+        assert dict(cursor.fetchall()) == {table: ["fillfactor=50"] for table in tables}
+    insert_values(Reservation, [
+        {"product_id": product.pk, "warehouse_id": warehouse.pk, "source_type": "hot",
+         "source_id": n, "source_ref": "HOT", "quantity": Decimal(n + 1)} for n in range(300)])
+    held = list(Reservation.objects.filter(source_type="hot"))
+    for reservation in held:
+        reservation.quantity = Decimal(0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                       ["inventory_reservation"])
+        before = cursor.fetchone()[0]
+        bulk_update(held, ["quantity"])
+        cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                       ["inventory_reservation"])
+        assert cursor.fetchone()[0] - before == len(held)
