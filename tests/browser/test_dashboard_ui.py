@@ -31,7 +31,9 @@ CHARTS = ("sales", "return-rate", "status", "top-products", "top-customers", "re
 @pytest.fixture
 def history(transactional_db) -> dict[str, Any]:
     """Two customers' orders shipped over the last 60 days (back-dated postings), one of them
-    partly returned today."""
+    partly returned today. Today's order ships now, not an hour ago: in the first hour of a
+    local day an hour ago is yesterday, and today's return rate would have no sales to
+    divide by."""
     warehouse = create_warehouse(actor=None, code="WH-SH", name="上海仓", is_default=True)
     products = [create_product(actor=None, sku=f"SKU-{n}", name=name, unit="件",
                                list_price=Decimal(price))
@@ -50,7 +52,7 @@ def history(transactional_db) -> dict[str, Any]:
         approve_order(actor=None, order_id=order.pk)
         outbound = create_outbound(actor=None, order_id=order.pk, warehouse_id=warehouse.pk)
         post_outbound(actor=None, outbound_id=outbound.pk,
-                      shipped_at=now - timedelta(days=days_ago, hours=1))
+                      shipped_at=now - timedelta(days=days_ago))
     line = order.lines.first()
     sales_return = create_return(actor=None, order_id=order.pk, lines=[
         {"order_line_id": line.pk, "quantity": "1", "reason": "quality"}])
