@@ -54,7 +54,7 @@ def outbound_detail(outbound_id: int) -> Outbound:
 
 def ship_queue(*, warehouse_id: int | None = None, q: str = "") -> list[dict[str, Any]]:
     """The warehouse work queue: per approved/shipping order and warehouse, what is still
-    open to ship (minus what draft outbounds already hold), earliest requested date first."""
+    open to ship (minus what draft outbounds already hold), earliest requested date first, then by order and warehouse."""
     lines = SalesOrderLine.objects.filter(order__status__in=OPEN_STATUSES).annotate(
         open=F("quantity") - F("shipped_quantity") - F("closed_quantity")).filter(open__gt=0)
     if warehouse_id:
@@ -80,7 +80,10 @@ def ship_queue(*, warehouse_id: int | None = None, q: str = "") -> list[dict[str
         "open_lines": r["open_lines"], "open_quantity": r["open_quantity"],
         "drafted_quantity": drafted.get((r["order_id"], r["warehouse_id"]), Decimal(0)),
     } for r in rows]
-    queue.sort(key=lambda r: (r["requested_delivery_date"] or date.max, r["order_id"]))
+    # The warehouse last: an order open in two warehouses lists them in one order every time
+    # (the GROUP BY gives its rows in no defined order).
+    queue.sort(key=lambda r: (r["requested_delivery_date"] or date.max, r["order_id"],
+                              r["warehouse_id"]))
     return queue
 
 
