@@ -10,16 +10,21 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.services import create_product
 from wms_sales.common.db import (
     bulk_insert,
     bulk_update,
+    insert_object,
     insert_rows,
     insert_values,
     value_preparer,
 )
+from wms_sales.common.errors import ValidationFailed
+from wms_sales.events.models import OutboxEvent
 from wms_sales.inventory.models import StockMove
+from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.reports.models import SalesFactDelta
 
 TEXTS = ["plain", "螺丝刀 把", "tab\there", "new\nline", "back\\slash", "quote'\"", "", "\\N"]
@@ -105,6 +110,51 @@ def test_insert_values_fills_left_out_columns_as_an_object_would(product, wareho
                                  (Decimal("-0.5"), Decimal("1.5"), "sale_issue", "出库 1", None,
                                   None)]
     assert all(m.created_at >= before for m in stored)
+
+
+def _columns(row: object) -> dict[str, object]:
+    return {field.attname: getattr(row, field.attname) for field in type(row)._meta.fields}
+
+
+@pytest.mark.django_db
+def test_insert_object_writes_the_row_save_writes(product, warehouse):
+    user = create_user(username="inserter", role="sales")
+    before = timezone.now()
+    saved = StockMove(product=product, warehouse=warehouse, quantity=Decimal("2.5"),
+                      balance_after=Decimal(7), reason="receipt", source_type="test",
+                      source_ref="螺丝刀", note="quote'\"", actor=user)
+    inserted = StockMove(product=product, warehouse=warehouse, quantity=Decimal("2.5"),
+                         balance_after=Decimal(7), reason="receipt", source_type="test",
+                         source_ref="螺丝刀", note="quote'\"", actor=user)
+    saved.save(force_insert=True)
+    assert insert_object(inserted) is inserted
+    assert inserted.pk is not None and inserted.pk != saved.pk  # the id read back
+    assert not inserted._state.adding and inserted._state.db == connection.alias
+    assert inserted.created_at >= before  # auto_now_add filled in, on the object too
+    stored = {row.pk: row for row in StockMove.objects.filter(source_type="test")}
+    assert _columns(stored[inserted.pk]) == {**_columns(stored[saved.pk]), "id": inserted.pk,
+                                             "created_at": inserted.created_at}
+    # A JSON payload and a nullable time, as the outbox and the history rows hold them.
+    event = insert_object(OutboxEvent(event_type="test.inserted", aggregate_type="test",
+                                      aggregate_id=1, payload={"amount": "1.50", "名": [1, 2]}))
+    assert OutboxEvent.objects.values_list("payload", "published_at").get(pk=event.pk) \
+        == ({"amount": "1.50", "名": [1, 2]}, None)
+    entry = insert_object(DocumentTransition(document_type="test", document_id=1, event="e",
+                                             from_status="", to_status="a", actor=user,
+                                             at=before))
+    assert DocumentTransition.objects.get(pk=entry.pk).at == before
+
+
+@pytest.mark.django_db
+def test_insert_object_runs_the_save_checks_and_refuses_what_it_cannot_write(product,
+                                                                             warehouse):
+    too_long = StockMove(product=product, warehouse=warehouse, quantity=Decimal(1),
+                         balance_after=Decimal(1), reason="receipt", source_type="x" * 41)
+    with pytest.raises(ValidationFailed):  # the pre_save check every save runs
+        insert_object(too_long)
+    assert too_long.pk is None and not StockMove.objects.filter(source_type__startswith="x")
+    with pytest.raises(TypeError, match="database default"):  # its measures default in SQL
+        insert_object(SalesFactDelta())
 
 
 @pytest.mark.django_db

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from wms_sales.common.db import insert_object
+
 from .models import OutboxEvent, ProcessedMessage
 
 Handler = Callable[[OutboxEvent], None]
@@ -43,9 +45,9 @@ def record_event(*, event_type: str, aggregate_type: str, aggregate_id: int,
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of its change")
     embedded = not broker_enabled()
-    event = OutboxEvent.objects.create(event_type=event_type, aggregate_type=aggregate_type,
-                                       aggregate_id=aggregate_id, payload=payload,
-                                       published_at=timezone.now() if embedded else None)
+    event = insert_object(OutboxEvent(event_type=event_type, aggregate_type=aggregate_type,
+                                      aggregate_id=aggregate_id, payload=payload,
+                                      published_at=timezone.now() if embedded else None))
     for handler in _local_handlers.get(event_type, ()):
         handler(event)
     if embedded:

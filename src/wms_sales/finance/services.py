@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.db import insert_values, retry_transaction
+from wms_sales.common.db import insert_object, insert_values, retry_transaction
 from wms_sales.common.errors import NotFound, ValidationFailed
 from wms_sales.common.money import PricedLine, cents_or_none, to_cents
 from wms_sales.common.numbering import document_number
@@ -57,11 +57,11 @@ def issue_invoice(*, actor: Actor, customer: Customer, source_type: str, source_
                   lines: Sequence[PricedLine]) -> Invoice:
     """Raise the invoice for a shipment; due date from the customer's payment terms."""
     net, tax = _totals(lines)
-    invoice = Invoice.objects.create(
+    invoice = insert_object(Invoice(
         number=document_number("INV", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
         due_date=issue_date + timedelta(days=customer.payment_terms_days), net_amount=net,
-        tax_amount=tax, total_amount=net + tax, created_by=user_of(actor))
+        tax_amount=tax, total_amount=net + tax, created_by=user_of(actor)))
     insert_values(InvoiceLine, _line_rows("invoice_id", invoice.pk, lines))
     record_event(event_type="invoice.issued", aggregate_type="invoice", aggregate_id=invoice.pk,
                  payload={"invoice_id": invoice.pk, "number": invoice.number,
@@ -201,10 +201,10 @@ def issue_credit_note(*, actor: Actor, customer: Customer, source_type: str, sou
                       lines: Sequence[PricedLine]) -> CreditNote:
     """Raise a credit note (e.g. for a received return); it lowers the balance at once."""
     net, tax = _totals(lines)
-    note = CreditNote.objects.create(
+    note = insert_object(CreditNote(
         number=document_number("CN", issue_date), customer=customer, source_type=source_type,
         source_id=source_id, source_ref=source_ref, order_ref=order_ref, issue_date=issue_date,
-        net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=user_of(actor))
+        net_amount=net, tax_amount=tax, total_amount=net + tax, created_by=user_of(actor)))
     insert_values(CreditNoteLine, _line_rows("credit_note_id", note.pk, lines))
     CREDIT_NOTE_LIFE.created(note, actor=actor, event="issued", reason=source_ref,
                              payload=_credit_note_payload)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from wms_sales.common import states
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.compiled import CompiledRead
+from wms_sales.common.db import insert_object
 from wms_sales.common.errors import ErrorCodes, NotFound
 from wms_sales.events.services import record_event
 
@@ -108,10 +109,10 @@ class Lifecycle(Generic[D]):
                at: datetime | None = None) -> DocumentTransition:
         """The history row and (with a ``payload``) the outbox event of a change the caller
         has made and checked, in the caller's transaction."""
-        entry = DocumentTransition.objects.create(
+        entry = insert_object(DocumentTransition(
             document_type=self.document_type, document_id=document.pk, event=event,
             from_status=from_status, to_status=to_status, actor=user_of(actor),
-            reason=(reason or "")[:500], at=at or timezone.now())
+            reason=(reason or "")[:500], at=at or timezone.now()))
         if payload is not None:
             record_event(event_type=f"{self.event_prefix}.{event}",
                          aggregate_type=self.document_type, aggregate_id=document.pk,

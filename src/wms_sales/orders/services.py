@@ -19,7 +19,7 @@ from django.utils import timezone
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.compiled import CompiledRead
-from wms_sales.common.db import bulk_update, retry_transaction
+from wms_sales.common.db import bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import Conflict, Forbidden, ValidationFailed
 from wms_sales.common.models import DecimalSize
 from wms_sales.common.money import line_amounts
@@ -307,7 +307,7 @@ def create_order(*, actor: Actor, customer_id: int, lines: Sequence[dict[str, An
                        note=header.get("note") or "")
     _apply_delivery(order, customer, header)
     _set_totals(order, built)
-    order.save()
+    insert_object(order)
     for line in built:
         line.order = order
         line.reserved_quantity = Decimal(0)  # nothing is reserved before approval

@@ -54,7 +54,8 @@ def outbound_detail(outbound_id: int) -> Outbound:
 
 def ship_queue(*, warehouse_id: int | None = None, q: str = "") -> list[dict[str, Any]]:
     """The warehouse work queue: per approved/shipping order and warehouse, what is still
-    open to ship (minus what draft outbounds already hold), earliest requested date first, then by order and warehouse."""
+    open to ship (minus what draft outbounds already hold), earliest requested date first,
+    then by order and warehouse."""
     lines = SalesOrderLine.objects.filter(order__status__in=OPEN_STATUSES).annotate(
         open=F("quantity") - F("shipped_quantity") - F("closed_quantity")).filter(open__gt=0)
     if warehouse_id:

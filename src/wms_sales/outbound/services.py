@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.compiled import CompiledRead
-from wms_sales.common.db import bulk_update, retry_transaction
+from wms_sales.common.db import bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import PricedLine
 from wms_sales.common.numbering import document_number
@@ -80,10 +80,10 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
         raise ValidationFailed({"lines": "An outbound needs at least one line."})
     else:
         wanted = _validated_lines(lines, order_lines, free, warehouse)
-    outbound = Outbound.objects.create(
+    outbound = insert_object(Outbound(
         number=document_number("OB", timezone.localdate()), order=order, warehouse=warehouse,
         planned_ship_date=planned_ship_date, carrier=carrier, tracking_number=tracking_number,
-        note=note, created_by=user_of(actor))
+        note=note, created_by=user_of(actor)))
     new_lines = [OutboundLine(outbound=outbound, order_line=order_lines[pk], quantity=qty)
                  for pk, qty in wanted]
     for line in new_lines:  # an approved order's prices are fixed: the draft shows its value

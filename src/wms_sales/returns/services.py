@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.db import bulk_update, retry_transaction
+from wms_sales.common.db import bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.numbering import document_number
 from wms_sales.common.validation import FieldErrors
@@ -117,9 +117,9 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
     if len(wanted) < len(built):
         errors.add("lines", "Each order line may appear once per return.")
     errors.raise_if_any()
-    sales_return = SalesReturn.objects.create(
+    sales_return = insert_object(SalesReturn(
         number=document_number("RT", timezone.localdate()), order=order, note=note,
-        requested_by=user_of(actor))
+        requested_by=user_of(actor)))
     for return_line in built:
         return_line.sales_return = sales_return
     ReturnLine.objects.bulk_create(built, batch_size=500)
