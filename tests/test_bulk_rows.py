@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from wms_sales.accounts.services import create_user
@@ -19,6 +19,7 @@ from wms_sales.common.db import (
     insert_object,
     insert_rows,
     insert_values,
+    update_object,
     value_preparer,
 )
 from wms_sales.common.errors import ValidationFailed
@@ -155,6 +156,28 @@ def test_insert_object_runs_the_save_checks_and_refuses_what_it_cannot_write(pro
     assert too_long.pk is None and not StockMove.objects.filter(source_type__startswith="x")
     with pytest.raises(TypeError, match="database default"):  # its measures default in SQL
         insert_object(SalesFactDelta())
+
+
+@pytest.mark.django_db
+def test_update_object_writes_only_its_fields_as_save_does():
+    product = create_product(actor=None, sku="UPD-1", name="扳手", list_price=Decimal(1))
+    stale = Product.objects.get(pk=product.pk)
+    stamped = product.updated_at
+    product.name, product.list_price, product.unit = "螺丝刀 'x'", Decimal("2.5"), "箱"
+    update_object(product, ["name", "list_price", "updated_at"])
+    assert product.updated_at > stamped  # auto_now stamped, on the object too
+    stored = Product.objects.get(pk=product.pk)
+    assert _columns(stored) == {**_columns(stale), "name": "螺丝刀 'x'",
+                                "list_price": Decimal("2.50"),
+                                "updated_at": product.updated_at}  # unit left alone
+    product.name = "x" * 500
+    with pytest.raises(ValidationFailed):  # the pre_save check every save runs
+        update_object(product, ["name"])
+    assert Product.objects.get(pk=product.pk).name == "螺丝刀 'x'"
+    product.name = "gone"
+    Product.objects.filter(pk=product.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update_object(product, ["name"])
 
 
 @pytest.mark.django_db

@@ -371,3 +371,46 @@ def insert_object(obj: M) -> M:
     signals.post_save.send(sender=model, instance=obj, created=True, update_fields=None,
                            raw=False, using=alias)
     return obj
+
+
+class _UpdatePlan:
+    """One model's ``UPDATE … WHERE pk = %s`` of some fields on one database."""
+
+    def __init__(self, model: type[Model], names: tuple[str, ...], alias: str) -> None:
+        meta = model._meta
+        if meta.parents:
+            raise TypeError(f"{meta.label}: update_object takes no inherited model")
+        fields = list(dict.fromkeys(column_field(model, name) for name in names))
+        if any(field.primary_key or field.generated for field in fields):
+            raise TypeError(f"{meta.label}: update_object writes neither the key nor a "
+                            "generated column")
+        self.names, self.fields = frozenset(names), fields
+        self.columns = [(field, value_preparer(field, per_call=False)) for field in fields]
+        quote = connections[alias].ops.quote_name
+        self.sql = (f"UPDATE {quote(meta.db_table)} SET "
+                    f"{', '.join(f'{quote(field.column)} = %s' for field in fields)} "
+                    f"WHERE {quote(meta.pk.column)} = %s")
+
+
+@functools.cache
+def _update_plan(model: type[Model], names: tuple[str, ...], alias: str) -> _UpdatePlan:
+    return _UpdatePlan(model, names, alias)
+
+
+def update_object(obj: Model, fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=fields)`` with the ``UPDATE`` built once per model, fields and
+    database (Django compiles it on every save): the same signals, ``auto_now`` stamps and
+    error when the row is gone."""
+    model, alias = type(obj), connection.alias
+    plan = _update_plan(model, tuple(fields), alias)
+    signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias,
+                          update_fields=plan.names)
+    obj._prepare_related_fields_for_save(operation_name="save", fields=plan.fields)
+    params = [prepare(field.pre_save(obj, False)) for field, prepare in plan.columns]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, [*params, obj.pk])
+        if cursor.rowcount == 0:  # as ``save`` refuses it
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = alias
+    signals.post_save.send(sender=model, instance=obj, created=False,
+                           update_fields=plan.names, raw=False, using=alias)

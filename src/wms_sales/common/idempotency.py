@@ -13,6 +13,7 @@ and cached, and a replay sends it as it is, byte for byte."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Expression, TextField, Value
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -107,8 +108,7 @@ def idempotent(
                     text = _as_json(response_schema.model_validate(
                         value, from_attributes=True, context={RESPONSE_STATUS: status}))
                 if claim is not None:
-                    IdempotencyKey.objects.filter(pk=claim.pk).update(
-                        status_code=status, response_body=_verbatim_json(text))
+                    _store_answer(claim.pk, status, text)
                     _remember(request, key, claim.request_hash, status, text)
                 return _stored_response(status, text)
 
@@ -128,15 +128,23 @@ def _as_json(model: Schema) -> str:
     return json.dumps(model.model_dump(), cls=FastNinjaJSONEncoder, ensure_ascii=False)
 
 
-def _verbatim_json(text: str | None) -> Expression | None:
-    """``text`` (JSON) as the value of ``response_body``, without decoding and encoding it
-    again. PostgreSQL needs the parameter cast to ``json``; SQLite and MariaDB take the text
-    as it is (a cast there would be MariaDB's JSON_EXTRACT, which respaces it)."""
-    if text is None:
-        return None
-    if connection.vendor == "postgresql":
-        return Cast(Value(text), output_field=IdempotencyKey._meta.get_field("response_body"))
-    return Value(text)
+def _store_answer(claim_id: int, status: int, text: str | None) -> None:
+    """Store the answer's JSON text verbatim (not decoded and encoded again): one statement,
+    built once per database."""
+    with connection.cursor() as cursor:
+        cursor.execute(_store_answer_sql(connection.vendor), [status, text, claim_id])
+
+
+@functools.cache
+def _store_answer_sql(vendor: str) -> str:
+    """PostgreSQL needs the parameter cast to ``json``; SQLite and MariaDB take the text as it
+    is (a cast there would be MariaDB's JSON_EXTRACT, which respaces it)."""
+    quote, meta = connection.ops.quote_name, IdempotencyKey._meta
+    body = "%s::json" if vendor == "postgresql" else "%s"
+    return (f"UPDATE {quote(meta.db_table)} SET "
+            f"{quote(meta.get_field('status_code').column)} = %s, "
+            f"{quote(meta.get_field('response_body').column)} = {body} "
+            f"WHERE {quote(meta.pk.column)} = %s")
 
 
 def _stored_response(status: int, text: str | None) -> HttpResponse:

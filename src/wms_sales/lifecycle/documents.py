@@ -25,7 +25,7 @@ from django.utils import timezone
 from wms_sales.common import states
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.compiled import CompiledRead
-from wms_sales.common.db import insert_object
+from wms_sales.common.db import insert_object, update_object
 from wms_sales.common.errors import ErrorCodes, NotFound
 from wms_sales.events.services import record_event
 
@@ -92,7 +92,7 @@ class Lifecycle(Generic[D]):
             changed.append(stamp.at)
         if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
             changed.append("updated_at")
-        document.save(update_fields=list(dict.fromkeys(changed)))
+        update_object(document, list(dict.fromkeys(changed)))
         return self.record(document, from_status=from_status, to_status=to_status, actor=actor,
                            event=event, reason=reason, payload=payload, at=now)
 
