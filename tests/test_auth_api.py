@@ -130,3 +130,31 @@ def test_a_token_is_stamped_when_used_at_most_once_a_minute(sales_user):
     user_for_token(token)
     row.refresh_from_db()
     assert row.last_used_at > first
+
+
+def test_a_tokens_read_carries_the_users_permissions_as_the_backend_reads_them(
+        sales_user, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from wms_sales.accounts.services import user_for_token
+
+    # Their role's permissions plus one of their own, which the role does not give.
+    extra = Permission.objects.get(codename="delete_apitoken")
+    sales_user.user_permissions.add(extra)
+    token = issue_token(user=sales_user)
+    user_for_token(token)  # the first use stamps the token: one more statement
+    with django_assert_num_queries(1):
+        user = user_for_token(token)
+        assert user.has_perm("orders.add_salesorder") and user.has_perm(
+            "accounts.delete_apitoken")
+        assert not user.has_perm("finance.add_payment")
+    fresh = get_user_model().objects.get(pk=sales_user.pk)
+    assert user.get_all_permissions() == fresh.get_all_permissions()
+    assert "accounts.delete_apitoken" in fresh.get_all_permissions()
+    # A user with no permission at all, and a superuser (whose checks need no set).
+    bare = create_user(username="bare", role="sales")
+    bare.groups.clear()
+    assert user_for_token(issue_token(user=bare)).get_all_permissions() == set()
+    admin = user_for_token(issue_token(user=create_user(username="root", role="admin")))
+    assert admin.is_superuser and admin.has_perm("finance.add_payment")

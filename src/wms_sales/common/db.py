@@ -323,7 +323,7 @@ class _InsertPlan:
 
     def __init__(self, model: type[Model], alias: str) -> None:
         meta = model._meta
-        if meta.parents or any(field.has_db_default() or field.generated
+        if meta.parents or any(field.has_db_default() or field.generated  # type: ignore[attr-defined]
                                for field in meta.concrete_fields):
             raise TypeError(f"{meta.label}: insert_object takes no inherited model, database "
                             "default or generated column")
@@ -358,7 +358,7 @@ def insert_object(obj: M) -> M:
     plan = _insert_plan(model, alias)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias,
                           update_fields=None)
-    obj._prepare_related_fields_for_save(operation_name="save")
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     params = [prepare(read(obj)) for read, prepare in plan.columns]
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
@@ -405,7 +405,8 @@ def update_object(obj: Model, fields: Sequence[str]) -> None:
     plan = _update_plan(model, tuple(fields), alias)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias,
                           update_fields=plan.names)
-    obj._prepare_related_fields_for_save(operation_name="save", fields=plan.fields)
+    obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
+        operation_name="save", fields=plan.fields)
     params = [prepare(field.pre_save(obj, False)) for field, prepare in plan.columns]
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, [*params, obj.pk])
