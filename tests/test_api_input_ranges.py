@@ -36,3 +36,21 @@ def test_payment_amounts_beyond_the_columns_are_refused(finance_api, amount):
     customer = create_customer(actor=None, name="Range")
     response = finance_api.post("payments", {"customer_id": customer.pk, "amount": amount})
     assert_error(response, 422, "validation_error")
+
+
+def test_ids_beyond_64_bits_in_a_body_are_not_server_errors(admin_api, product, warehouse):
+    from wms_sales.customers.services import create_customer
+
+    customer = create_customer(actor=None, name="Range")
+    order = admin_api.post("orders", {"customer_id": customer.pk, "lines": [
+        {"product_id": product.pk, "quantity": "1"}]})
+    assert order.status_code == 201, order.content[:300]
+    for path, body in [
+            ("outbounds", {"order_id": order.json_body["id"], "warehouse_id": HUGE_ID}),
+            ("outbounds", {"order_id": HUGE_ID, "warehouse_id": warehouse.pk}),
+            ("orders", {"customer_id": customer.pk, "delivery_address_id": HUGE_ID,
+                        "lines": [{"product_id": product.pk, "quantity": "1"}]}),
+            ("orders", {"customer_id": customer.pk, "warehouse_id": HUGE_ID,
+                        "lines": [{"product_id": product.pk, "quantity": "1"}]})]:
+        response = admin_api.post(path, body)
+        assert response.status_code in (404, 409, 422), (path, body, response.content[:300])

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.services import create_product
-from wms_sales.common.compiled import CompiledRead
+from wms_sales.common.compiled import CompiledRead, load_related, row_by_pk
 from wms_sales.finance.selectors import _total
 from wms_sales.inventory.models import StockMove
 from wms_sales.inventory.services import record_stock_change
@@ -129,3 +129,22 @@ def test_a_locking_read_needs_a_transaction(orders):
     if connection.features.has_select_for_update:
         with pytest.raises(TransactionManagementError):
             read.objects(order.pk)
+
+
+def test_a_row_by_its_key_and_a_related_row_as_the_orm_gives_them(customer, product,
+                                                                   warehouse,
+                                                                   django_assert_num_queries):
+    order = create_order(actor=None, customer_id=customer.pk, lines=[
+        {"product_id": product.pk, "quantity": "2"}])
+    stored = SalesOrder.objects.get(pk=order.pk)
+    found = row_by_pk(SalesOrder, order.pk)
+    assert found is not None and found.pk == order.pk
+    assert {f.attname: getattr(found, f.attname) for f in SalesOrder._meta.concrete_fields} \
+        == {f.attname: getattr(stored, f.attname) for f in SalesOrder._meta.concrete_fields}
+    assert row_by_pk(SalesOrder, order.pk + 1000) is None
+    with django_assert_num_queries(1):
+        assert load_related(found, "customer") == customer
+        assert load_related(found, "customer") is found.customer  # kept: no second read
+    assert load_related(found, "created_by") is None  # no actor: no read, None kept
+    with pytest.raises(TypeError):
+        load_related(found, "number")

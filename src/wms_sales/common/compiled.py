@@ -10,12 +10,13 @@ queryset's own iteration builds them (Django's ``ModelIterable``, without prefet
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.transaction import TransactionManagementError
 
@@ -116,3 +117,36 @@ class CompiledRead:
         """The first object of a model read (build it with ``[:1]``), or None."""
         found = self.objects(*values, using=using)
         return found[0] if found else None
+
+
+M = TypeVar("M", bound=Model)
+
+
+@functools.cache
+def _by_pk(model: type[Model]) -> CompiledRead:
+    return CompiledRead(lambda pk: model._default_manager.filter(pk=pk)[:1], arity=1)
+
+
+def row_by_pk(model: type[M], pk: int) -> M | None:
+    """``model.objects.filter(pk=pk).first()`` without compiling it each time (and without
+    its ordering: one row)."""
+    return _by_pk(model).first(pk)
+
+
+def load_related(obj: Model, name: str) -> Any:
+    """``getattr(obj, name)`` for a foreign key to another row's primary key: the related
+    row read through ``row_by_pk`` when it is not loaded yet, and kept on ``obj`` as
+    Django keeps it."""
+    field = obj._meta.get_field(name)
+    if not isinstance(field, ForeignKey) or not field.target_field.primary_key:
+        raise TypeError(f"{obj._meta.label}.{name} is not a foreign key to a primary key")
+    if field.is_cached(obj):
+        return getattr(obj, name)
+    target = cast(type[Model], field.related_model)
+    related_id = getattr(obj, field.attname)
+    related = None if related_id is None else row_by_pk(target, related_id)
+    if related is None and related_id is not None:
+        raise target.DoesNotExist(  # type: ignore[attr-defined]
+            f"{target._meta.object_name} {related_id} does not exist.")
+    field.set_cached_value(obj, related)
+    return related

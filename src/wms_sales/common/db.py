@@ -112,6 +112,11 @@ def _column_type(field: Field[Any, Any], vendor: str) -> str:
 
 
 def _array_type(field: Field[Any, Any]) -> str:
+    return _array_type_on(field, connection.vendor)
+
+
+@functools.cache  # a key's type is read through a new field object each time
+def _array_type_on(field: Field[Any, Any], vendor: str) -> str:
     # Field.rel_db_type exists on every Django field; django-stubs declares it on a mixin only.
     sql_type = (field.rel_db_type(connection)  # type: ignore[attr-defined]
                 if field.primary_key else column_type(field))

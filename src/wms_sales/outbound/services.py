@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.compiled import CompiledRead
+from wms_sales.common.compiled import CompiledRead, load_related, row_by_pk
 from wms_sales.common.db import bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import PricedLine
@@ -63,7 +63,7 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
                     tracking_number: str = "", note: str = "") -> Outbound:
     """A draft for one warehouse; without ``lines`` it takes everything still open there."""
     order = lock_for_shipping(order_id)
-    warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
+    warehouse = row_by_pk(Warehouse, warehouse_id)
     if warehouse is None:
         raise ValidationFailed({"warehouse_id": f"Warehouse {warehouse_id} does not exist."})
     order_lines = {line.pk: line for line in _ORDER_LINES.objects(order.pk)}
@@ -167,7 +167,8 @@ def post_outbound(*, actor: Actor, outbound_id: int,
     # Rows every posting shares (the invoice number series, the order's status counters in
     # the report aggregates) come last, so concurrent postings hold them only briefly.
     outbound.invoice = issue_invoice(
-        actor=actor, customer=order.customer, source_type="outbound", source_id=outbound.pk,
+        actor=actor, customer=load_related(order, "customer"), source_type="outbound",
+        source_id=outbound.pk,
         source_ref=outbound.number, order_ref=order.number,
         issue_date=timezone.localdate(shipped_at), lines=invoice_lines)
     record_shipment(actor=actor, order=order, lines=order_lines,
