@@ -111,6 +111,7 @@ def _column_type(field: Field[Any, Any], vendor: str) -> str:
     return sql_type
 
 
+@functools.cache  # used on PostgreSQL only; Django builds the type string anew on each call
 def _array_type(field: Field[Any, Any]) -> str:
     # Field.rel_db_type exists on every Django field; django-stubs declares it on a mixin only.
     sql_type = (field.rel_db_type(connection)  # type: ignore[attr-defined]
