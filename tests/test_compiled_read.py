@@ -148,3 +148,41 @@ def test_a_row_by_its_key_and_a_related_row_as_the_orm_gives_them(customer, prod
     assert load_related(found, "created_by") is None  # no actor: no read, None kept
     with pytest.raises(TypeError):
         load_related(found, "number")
+
+
+def moves_of_products(warehouse_id: int, product_ids: list[int]):
+    return (StockMove.objects.filter(warehouse_id=warehouse_id, product_id__any_of=product_ids)
+            .order_by("id").values_list("product_id", "quantity"))
+
+
+def test_a_list_of_ids_gives_what_any_of_gives_for_every_length(products, warehouse,
+                                                                 django_assert_num_queries):
+    read = CompiledRead(moves_of_products, arity=2, lists={1})
+    ids = [product.pk for product in products]
+    for wanted in ([ids[0]], ids, [ids[2], 987_654, ids[0], ids[2]], [987_654]):
+        with django_assert_num_queries(1):
+            rows = read.rows(warehouse.pk, wanted)
+        assert rows == list(moves_of_products(warehouse.pk, wanted))
+    assert read.rows(warehouse.pk, [ids[2], ids[2]]) == read.rows(warehouse.pk, [ids[2]])
+
+
+def test_a_list_is_refused_empty_or_in_place_of_an_int(products, warehouse):
+    read = CompiledRead(moves_of_products, arity=2, lists={1})
+    with pytest.raises(ValueError, match="empty"):
+        read.rows(warehouse.pk, [])
+    with pytest.raises(TypeError):
+        read.rows(warehouse.pk, products[0].pk)
+    with pytest.raises(TypeError):
+        read.rows([warehouse.pk], [products[0].pk])
+
+
+def test_a_list_and_the_ints_around_it_keep_their_places(products, warehouse):
+    """The other values' placeholders come before and after the widened list."""
+    def build(warehouse_id: int, product_ids: list[int], after: int):
+        return moves_of_products(warehouse_id, product_ids).filter(id__gt=after)
+
+    read = CompiledRead(build, arity=3, lists={1})
+    ids = [product.pk for product in products]
+    first = StockMove.objects.order_by("id").values_list("id", flat=True)[0]
+    for wanted, after in ((ids, first), (ids[1:], first + 2), (ids, 0)):
+        assert read.rows(warehouse.pk, wanted, after) == list(build(warehouse.pk, wanted, after))

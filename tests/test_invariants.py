@@ -123,3 +123,22 @@ def test_levels_always_equal_the_ledger(precise_product, warehouse, second_wareh
             assert lv.on_hand == expected[lv.warehouse_id]
         assert list(stock_violations()) == []
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("in_two_warehouses", [False, True])
+def test_lock_levels_gives_exactly_the_pairs_asked_for_creating_missing_ones(
+        product, precise_product, warehouse, second_warehouse, in_two_warehouses):
+    receive(product, warehouse, 10)
+    receive(precise_product, second_warehouse, 3)
+    pairs = [(precise_product.pk, warehouse.pk), (product.pk, warehouse.pk),
+             (product.pk, warehouse.pk)]
+    if in_two_warehouses:
+        pairs += [(precise_product.pk, second_warehouse.pk), (product.pk, second_warehouse.pk)]
+    with transaction.atomic():
+        locked = lock_levels(pairs)
+    assert sorted(locked) == sorted(set(pairs))
+    assert {pair: (level.on_hand, level.reserved) for pair, level in locked.items()} == {
+        pair: tuple(StockLevel.objects.filter(product_id=pair[0], warehouse_id=pair[1])
+                    .values_list("on_hand", "reserved").get()) for pair in set(pairs)}
+    assert locked[(product.pk, warehouse.pk)].on_hand == 10
+    assert StockLevel.objects.count() == len(set(pairs)) + (not in_two_warehouses)

@@ -115,7 +115,9 @@ def _array_type(field: Field[Any, Any]) -> str:
     return _array_type_on(field, connection.vendor)
 
 
-@functools.cache  # a key's type is read through a new field object each time
+# Used on PostgreSQL only; Django builds the type string anew on each call (a key's through
+# a new field object).
+@functools.cache
 def _array_type_on(field: Field[Any, Any], vendor: str) -> str:
     # Field.rel_db_type exists on every Django field; django-stubs declares it on a mixin only.
     sql_type = (field.rel_db_type(connection)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ every line is reserved or ``insufficient_stock`` lists each short line. Levels a
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from wms_sales.common.actors import Actor, user_of
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.db import bulk_update, insert_values
 from wms_sales.common.errors import Conflict
 
@@ -100,6 +102,15 @@ def held_quantities(*, source_type: str, source_ids: Iterable[int]) -> dict[int,
                 .values_list("source_id", "quantity"))
 
 
+@functools.cache
+def _held_for_update(source_type: str) -> CompiledRead:
+    """The reservations of these lines, locked, with what is checked and written back:
+    compiled once per source type (a handful of constants)."""
+    return CompiledRead(lambda source_ids: Reservation.objects.select_for_update().filter(
+        source_type=source_type, source_id__any_of=source_ids)
+        .only("pk", "source_id", "quantity"), arity=1, lists={0})
+
+
 @dataclass(frozen=True)
 class IssueRequest:
     source_id: int  # the reserving line
@@ -114,9 +125,8 @@ def issue_reserved(*, source_type: str, requests: Sequence[IssueRequest], actor:
     reservation shrinks and a ledger line (reason ``sale_issue``) names the document.
     Must run inside the caller's transaction."""
     levels = lock_levels((r.product_id, r.warehouse_id) for r in requests)
-    held = {r.source_id: r for r in Reservation.objects.select_for_update().filter(
-        source_type=source_type, source_id__any_of=[r.source_id for r in requests])
-        .only("pk", "source_id", "quantity")}  # what is checked and written back
+    held = {r.source_id: r for r in _held_for_update(source_type).objects(
+        [r.source_id for r in requests])} if requests else {}
     short = [{"source_id": r.source_id, "requested": str(r.quantity),
               "reserved": str(held[r.source_id].quantity if r.source_id in held else 0)}
              for r in requests
