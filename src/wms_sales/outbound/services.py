@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
@@ -39,11 +39,16 @@ from wms_sales.orders.services import (
 from .models import Outbound, OutboundLine, OutboundStatus
 from .states import OUTBOUND_LIFE
 
+
+def _drafted(lines: QuerySet[OutboundLine], *columns: str) -> QuerySet[OutboundLine, Any]:
+    """Of ``lines``, the quantity on draft outbounds per order line (``q``), as ``columns``."""
+    return (lines.filter(outbound__status=OutboundStatus.DRAFT).order_by()
+            .values("order_line_id").annotate(q=Sum("quantity")).values_list(*columns))
+
+
 # Compiled once: the reads of every outbound's creation and posting.
-_DRAFTED = CompiledRead(lambda order_id: OutboundLine.objects.filter(
-    outbound__order_id=order_id, outbound__status=OutboundStatus.DRAFT).order_by()
-    .values("order_line_id").annotate(q=Sum("quantity")).values_list("order_line_id", "q"),
-    arity=1)
+_DRAFTED = CompiledRead(lambda order_id: _drafted(OutboundLine.objects.filter(
+    outbound__order_id=order_id), "order_line_id", "q"), arity=1)
 
 
 def drafted_quantities(order_id: int) -> dict[int, Decimal]:
@@ -51,8 +56,12 @@ def drafted_quantities(order_id: int) -> dict[int, Decimal]:
     return dict(_DRAFTED.rows(order_id))
 
 
+# An order's lines with what draft outbounds hold of each (``drafted``: None for nothing),
+# in one statement.
 _ORDER_LINES = CompiledRead(lambda order_id: SalesOrderLine.objects.filter(order_id=order_id)
-                            .select_related("product"), arity=1)
+                            .select_related("product").annotate(drafted=Subquery(_drafted(
+                                OutboundLine.objects.filter(order_line=OuterRef("pk")), "q"))),
+                            arity=1)
 _OUTBOUND_LINES = CompiledRead(lambda outbound_id: OutboundLine.objects.filter(
     outbound_id=outbound_id).order_by(), arity=1)
 
@@ -68,8 +77,7 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
     if warehouse is None:
         raise ValidationFailed({"warehouse_id": f"Warehouse {warehouse_id} does not exist."})
     order_lines = {line.pk: line for line in _ORDER_LINES.objects(order.pk)}
-    drafted = drafted_quantities(order.pk)
-    free = {pk: line.open_quantity - drafted.get(pk, Decimal(0))
+    free = {pk: line.open_quantity - (line.drafted or Decimal(0))
             for pk, line in order_lines.items()}
     if lines is None:
         wanted = [(pk, qty) for pk, qty in free.items()
