@@ -186,3 +186,23 @@ def test_a_list_and_the_ints_around_it_keep_their_places(products, warehouse):
     first = StockMove.objects.order_by("id").values_list("id", flat=True)[0]
     for wanted, after in ((ids, first), (ids[1:], first + 2), (ids, 0)):
         assert read.rows(warehouse.pk, wanted, after) == list(build(warehouse.pk, wanted, after))
+
+
+def test_a_document_lock_reads_joined_rows_without_locking_them(orders):
+    """``Lifecycle.lock(joined=…)``: the related rows come with the locked document where the
+    lock can be limited to the document row (``FOR UPDATE OF``) or there are no row locks;
+    on MariaDB they are read when first used, as without the join."""
+    from django.db import connection, transaction
+
+    from wms_sales.orders.states import ORDER_LIFE
+
+    features = connection.features
+    joins = features.has_select_for_update_of or not features.has_select_for_update
+    for order in orders:
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            locked = ORDER_LIFE.lock(order.pk, joined=("customer",))
+            assert locked.customer.name == order.customer.name
+        assert vars_of(locked) == vars_of(ORDER_LIFE.lock(order.pk))
+        assert len(captured) == (1 if joins else 2)
+        if features.has_select_for_update_of:
+            assert captured[0]["sql"].endswith('FOR UPDATE OF "orders_salesorder"')

@@ -8,6 +8,7 @@ from typing import TypedDict
 from django.db.models import F, Q, QuerySet, Sum
 from django_stubs_ext import WithAnnotations
 
+from wms_sales.common.compiled import CompiledRead
 from wms_sales.common.errors import NotFound
 
 from .errors import InventoryError
@@ -29,8 +30,21 @@ def warehouse_detail(warehouse_id: int) -> Warehouse:
     return warehouse
 
 
+# Compiled once: entering an order and drafting an outbound read a warehouse each time.
+_WAREHOUSE = CompiledRead(lambda pk: Warehouse.objects.filter(pk=pk)[:1], arity=1)
+_ACTIVE_WAREHOUSE = CompiledRead(lambda pk: Warehouse.objects.filter(pk=pk, active=True)[:1],
+                                 arity=1)
+_DEFAULT_WAREHOUSE = CompiledRead(lambda: Warehouse.objects.filter(
+    is_default=True, active=True)[:1], arity=0)
+
+
+def warehouse_or_none(warehouse_id: int, *, active_only: bool = False) -> Warehouse | None:
+    """The warehouse (only if active, with ``active_only``), or None."""
+    return (_ACTIVE_WAREHOUSE if active_only else _WAREHOUSE).first(warehouse_id)
+
+
 def default_warehouse() -> Warehouse | None:
-    return Warehouse.objects.filter(is_default=True, active=True).first()
+    return _DEFAULT_WAREHOUSE.first()
 
 
 class Available(TypedDict):

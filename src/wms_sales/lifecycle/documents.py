@@ -1,9 +1,10 @@
 """One life for every document (issue #11). A document app describes its life once, as a
 ``Lifecycle``; its services then, inside their own transaction,
 
-1. ``lock`` the document row (``SELECT … FOR UPDATE`` of that row alone: no join, since
-   MariaDB has no ``FOR UPDATE OF`` and a join would lock the joined rows too) — the first
-   lock of the documented lock order (docs/architecture.md);
+1. ``lock`` the document row (``SELECT … FOR UPDATE`` of that row alone) — the first lock
+   of the documented lock order (docs/architecture.md). Rows the use case only reads (who
+   entered the order, for the answer) may be joined with ``FOR UPDATE OF`` the document;
+   MariaDB has no ``FOR UPDATE OF`` and a join would lock them too, so there they are not;
 2. ``transition`` it: check the transition table (409 ``invalid_transition``), set the
    status, stamp actor and time on the document where it has such fields, save, and write one
    ``DocumentTransition`` row and the outbox event.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from wms_sales.common import states
@@ -44,10 +45,24 @@ class Stamp:
 
 
 @functools.cache
-def _lock_read(model: type[models.Model]) -> CompiledRead:
-    """Every change of a document starts with this statement: compiled once per model."""
-    return CompiledRead(lambda pk: model._default_manager.select_for_update()
-                        .filter(pk=pk).order_by("pk")[:1], arity=1)
+def _lock_read(model: type[models.Model], joined: tuple[str, ...] = ()) -> CompiledRead:
+    """Every change of a document starts with this statement: compiled once per model and
+    set of joined rows. With joins only the document row is locked (``FOR UPDATE OF``)."""
+    def build(pk: int) -> models.QuerySet[Any]:
+        documents = model._default_manager.filter(pk=pk).order_by("pk")
+        if joined:
+            documents = documents.select_related(*joined).select_for_update(of=("self",))
+        else:
+            documents = documents.select_for_update()
+        return documents[:1]
+    return CompiledRead(build, arity=1)
+
+
+def _can_join_locked() -> bool:
+    """Whether a locking read may join other rows without locking them: where the lock can
+    be limited to the document row, or where there are no row locks (SQLite)."""
+    features = connection.features
+    return features.has_select_for_update_of or not features.has_select_for_update
 
 
 @dataclass(frozen=True)
@@ -61,8 +76,13 @@ class Lifecycle(Generic[D]):
     transitions: Mapping[str, Set[str]]
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # by target status
 
-    def lock(self, document_id: int) -> D:
-        document = _lock_read(self.model).first(document_id)
+    def lock(self, document_id: int, *, joined: tuple[str, ...] = ()) -> D:
+        """``joined``: related rows (``select_related`` paths) read with the document where
+        that locks the document row alone; elsewhere (MariaDB) each is read when first used,
+        as without them."""
+        if joined and not _can_join_locked():
+            joined = ()
+        document = _lock_read(self.model, joined).first(document_id)
         if document is None:
             raise NotFound(f"{self.noun} {document_id} does not exist.",
                            code=self.not_found_code)

@@ -30,7 +30,7 @@ from wms_sales.customers.models import MONEY, Customer, CustomerAddress, Custome
 from wms_sales.events.services import record_event
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import ReservationRequest, release, reserve
-from wms_sales.inventory.selectors import default_warehouse
+from wms_sales.inventory.selectors import default_warehouse, warehouse_or_none
 from wms_sales.inventory.services import lock_levels
 
 from .errors import OrderError
@@ -201,7 +201,7 @@ def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
 
 def _resolve_warehouse(warehouse_id: int | None) -> Warehouse:
     if warehouse_id:
-        warehouse = Warehouse.objects.filter(pk=warehouse_id, active=True).first()
+        warehouse = warehouse_or_none(warehouse_id, active_only=True)
         if warehouse is None:
             raise ValidationFailed(
                 {"warehouse_id": f"Warehouse {warehouse_id} does not exist or is inactive."})
@@ -367,7 +367,7 @@ def _require_reason(reason: str) -> str:
 @retry_transaction
 def approve_order(*, actor: Actor, order_id: int, override_credit: bool = False,
                   reason: str = "") -> SalesOrder:
-    order = ORDER_LIFE.lock(order_id)
+    order = ORDER_LIFE.lock(order_id, joined=("created_by",))  # the answer names them
     ORDER_LIFE.check(order.status, OrderStatus.APPROVED)
     refused = approval_forbidden_reason(actor, order)
     if refused:
@@ -457,8 +457,9 @@ def close_order(*, actor: Actor, order_id: int, reason: str) -> SalesOrder:
 # --- called by the outbound documents, inside their posting transaction -------------------
 
 def lock_for_shipping(order_id: int) -> SalesOrder:
-    """Lock an order that is about to ship; only approved or shipping orders may."""
-    order = ORDER_LIFE.lock(order_id)
+    """Lock an order that is about to ship; only approved or shipping orders may. Its
+    customer comes with it: the invoice and the outbound's answer name them."""
+    order = ORDER_LIFE.lock(order_id, joined=("customer",))
     if order.status not in OPEN_STATUSES:
         raise InvalidTransition(order.status, OrderStatus.SHIPPING, "sales order")
     return order
@@ -534,8 +535,9 @@ RETURNABLE_STATUSES = (OrderStatus.SHIPPING, OrderStatus.COMPLETED)
 
 
 def lock_for_return(order_id: int) -> SalesOrder:
-    """Lock an order that goods come back against; only shipped orders can have returns."""
-    order = ORDER_LIFE.lock(order_id)
+    """Lock an order that goods come back against; only shipped orders can have returns.
+    Its customer comes with it: the credit note and the return's answer name them."""
+    order = ORDER_LIFE.lock(order_id, joined=("customer",))
     if order.status not in RETURNABLE_STATUSES:
         raise Conflict(f"Order {order.number} is '{order.status}'; only shipping or completed "
                        "orders can have returns.", code=OrderError.ORDER_NOT_RETURNABLE,

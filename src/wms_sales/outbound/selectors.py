@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from wms_sales.common.errors import NotFound
 from wms_sales.customers.selectors import number_or_customer
@@ -13,7 +13,7 @@ from wms_sales.lifecycle.selectors import document_history
 from wms_sales.orders.models import OPEN_STATUSES, SalesOrderLine
 
 from .errors import OutboundError
-from .models import Outbound, OutboundStatus
+from .models import Outbound, OutboundLine, OutboundStatus
 from .states import OUTBOUND_LIFE
 
 
@@ -44,8 +44,9 @@ def outbound_list(*, status: str | None = None, order_id: int | None = None,
 
 
 def outbound_detail(outbound_id: int) -> Outbound:
-    outbound = (outbound_list().prefetch_related("lines__order_line__product")
-                .filter(pk=outbound_id).first())
+    # The lines with their order line and product in one query (not one per level).
+    lines = Prefetch("lines", OutboundLine.objects.select_related("order_line__product"))
+    outbound = outbound_list().prefetch_related(lines).filter(pk=outbound_id).first()
     if outbound is None:
         raise NotFound(f"Outbound {outbound_id} does not exist.",
                        code=OutboundError.OUTBOUND_NOT_FOUND)

@@ -12,11 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.compiled import CompiledRead, load_related, row_by_pk
+from wms_sales.common.compiled import CompiledRead, load_related
 from wms_sales.common.db import bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import PricedLine
@@ -25,6 +25,7 @@ from wms_sales.common.validation import FieldErrors
 from wms_sales.finance.services import issue_invoice
 from wms_sales.inventory.models import Warehouse
 from wms_sales.inventory.reservations import IssueRequest, issue_reserved
+from wms_sales.inventory.selectors import warehouse_or_none
 from wms_sales.inventory.services import parse_quantity
 from wms_sales.orders.models import SalesOrderLine
 from wms_sales.orders.pricing import price_order_line
@@ -39,19 +40,28 @@ from .models import Outbound, OutboundLine, OutboundStatus
 from .states import OUTBOUND_LIFE
 
 
-def drafted_quantities(order_id: int, *, exclude_outbound: int | None = None) -> dict[int, Decimal]:
-    """Quantities already on draft outbounds, per order line: not yet shipped, not free."""
-    qs = OutboundLine.objects.filter(outbound__order_id=order_id,
-                                     outbound__status=OutboundStatus.DRAFT)
-    if exclude_outbound:
-        qs = qs.exclude(outbound_id=exclude_outbound)
-    return dict(qs.values("order_line_id").annotate(q=Sum("quantity"))
-                .values_list("order_line_id", "q"))
+def _drafted(lines: QuerySet[OutboundLine], *columns: str) -> QuerySet[OutboundLine, Any]:
+    """Of ``lines``, the quantity on draft outbounds per order line (``q``), as ``columns``."""
+    return (lines.filter(outbound__status=OutboundStatus.DRAFT).order_by()
+            .values("order_line_id").annotate(q=Sum("quantity")).values_list(*columns))
 
 
 # Compiled once: the reads of every outbound's creation and posting.
+_DRAFTED = CompiledRead(lambda order_id: _drafted(OutboundLine.objects.filter(
+    outbound__order_id=order_id), "order_line_id", "q"), arity=1)
+
+
+def drafted_quantities(order_id: int) -> dict[int, Decimal]:
+    """Quantities already on draft outbounds, per order line: not yet shipped, not free."""
+    return dict(_DRAFTED.rows(order_id))
+
+
+# An order's lines with what draft outbounds hold of each (``drafted``: None for nothing),
+# in one statement.
 _ORDER_LINES = CompiledRead(lambda order_id: SalesOrderLine.objects.filter(order_id=order_id)
-                            .select_related("product"), arity=1)
+                            .select_related("product").annotate(drafted=Subquery(_drafted(
+                                OutboundLine.objects.filter(order_line=OuterRef("pk")), "q"))),
+                            arity=1)
 _OUTBOUND_LINES = CompiledRead(lambda outbound_id: OutboundLine.objects.filter(
     outbound_id=outbound_id).order_by(), arity=1)
 
@@ -63,12 +73,11 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
                     tracking_number: str = "", note: str = "") -> Outbound:
     """A draft for one warehouse; without ``lines`` it takes everything still open there."""
     order = lock_for_shipping(order_id)
-    warehouse = row_by_pk(Warehouse, warehouse_id)
+    warehouse = warehouse_or_none(warehouse_id)
     if warehouse is None:
         raise ValidationFailed({"warehouse_id": f"Warehouse {warehouse_id} does not exist."})
     order_lines = {line.pk: line for line in _ORDER_LINES.objects(order.pk)}
-    drafted = drafted_quantities(order.pk)
-    free = {pk: line.open_quantity - drafted.get(pk, Decimal(0))
+    free = {pk: line.open_quantity - (line.drafted or Decimal(0))
             for pk, line in order_lines.items()}
     if lines is None:
         wanted = [(pk, qty) for pk, qty in free.items()
@@ -138,7 +147,9 @@ def _validated_lines(lines: Sequence[dict[str, Any]], order_lines: dict, free: d
 @retry_transaction
 def post_outbound(*, actor: Actor, outbound_id: int,
                   shipped_at: datetime | None = None) -> Outbound:
-    outbound = OUTBOUND_LIFE.lock(outbound_id)
+    # What the answer names with it: the warehouse, who drafted it (the order and its
+    # customer come with the order's lock).
+    outbound = OUTBOUND_LIFE.lock(outbound_id, joined=("warehouse", "created_by"))
     OUTBOUND_LIFE.check(outbound.status, OutboundStatus.POSTED)
     order = outbound.order = lock_for_shipping(outbound.order_id)
     # The order's lines are read (and locked) once, for the prices here and the shipped

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from wms_sales.common.errors import NotFound
 from wms_sales.customers.selectors import number_or_customer
@@ -10,7 +10,7 @@ from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.lifecycle.selectors import document_history
 
 from .errors import ReturnError
-from .models import SalesReturn
+from .models import ReturnLine, SalesReturn
 from .states import RETURN_LIFE
 
 
@@ -38,9 +38,11 @@ def return_list(*, status: str | None = None, order_id: int | None = None,
 
 
 def return_detail(return_id: int) -> SalesReturn:
-    sales_return = (return_list().prefetch_related("lines__order_line__product",
-                                                   "lines__order_line__warehouse")
-                    .filter(pk=return_id).first())
+    # The lines with their order line, product and warehouse in one query (not one per
+    # level).
+    lines = Prefetch("lines", ReturnLine.objects.select_related("order_line__product",
+                                                                 "order_line__warehouse"))
+    sales_return = return_list().prefetch_related(lines).filter(pk=return_id).first()
     if sales_return is None:
         raise NotFound(f"Return {return_id} does not exist.", code=ReturnError.RETURN_NOT_FOUND)
     return sales_return

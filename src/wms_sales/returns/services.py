@@ -21,7 +21,7 @@ from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.numbering import document_number
 from wms_sales.common.validation import FieldErrors
 from wms_sales.finance.services import issue_credit_note
-from wms_sales.inventory.models import Warehouse
+from wms_sales.inventory.selectors import warehouse_or_none
 from wms_sales.inventory.services import ReturnedGoods, parse_quantity, receive_returned_goods
 from wms_sales.orders.models import SalesOrderLine
 from wms_sales.orders.pricing import price_order_line
@@ -142,9 +142,14 @@ def _lines_for_answer(sales_return: SalesReturn) -> list[ReturnLine]:
     return list(sales_return.lines.select_related("order_line__product").only(*_ANSWERED))
 
 
+# Read with the return a review locks: its order and customer (the event payload and the
+# answer name them) and who asked for it (the answer).
+_REVIEW_READS = ("order__customer", "requested_by")
+
+
 @retry_transaction
 def approve_return(*, actor: Actor, return_id: int) -> SalesReturn:
-    sales_return = RETURN_LIFE.lock(return_id)
+    sales_return = RETURN_LIFE.lock(return_id, joined=_REVIEW_READS)
     RETURN_LIFE.check(sales_return.status, ReturnStatus.APPROVED)
     lines = _lines_for_answer(sales_return)
     RETURN_LIFE.transition(sales_return, ReturnStatus.APPROVED, actor=actor, event="approved",
@@ -155,7 +160,7 @@ def approve_return(*, actor: Actor, return_id: int) -> SalesReturn:
 
 @retry_transaction
 def reject_return(*, actor: Actor, return_id: int, reason: str) -> SalesReturn:
-    sales_return = RETURN_LIFE.lock(return_id)
+    sales_return = RETURN_LIFE.lock(return_id, joined=_REVIEW_READS)
     RETURN_LIFE.check(sales_return.status, ReturnStatus.REJECTED)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": "A reason is required."})
@@ -209,11 +214,13 @@ def receive_return(*, actor: Actor, return_id: int, warehouse_id: int | None = N
                    lines: Sequence[dict[str, Any]] | None = None) -> SalesReturn:
     """Receive the goods of an approved return (into ``warehouse_id``, default: each line's
     shipping warehouse) and raise the credit note for the received value."""
-    sales_return = RETURN_LIFE.lock(return_id)
+    # Who asked for it and who approved it, for the answer (the order and its customer come
+    # with the order's lock).
+    sales_return = RETURN_LIFE.lock(return_id, joined=("requested_by", "reviewed_by"))
     RETURN_LIFE.check(sales_return.status, ReturnStatus.RECEIVED)
     warehouse = None
     if warehouse_id:
-        warehouse = Warehouse.objects.filter(pk=warehouse_id, active=True).first()
+        warehouse = warehouse_or_none(warehouse_id, active_only=True)
         if warehouse is None:
             raise ValidationFailed(
                 {"warehouse_id": f"Warehouse {warehouse_id} does not exist or is inactive."})
