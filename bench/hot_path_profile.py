@@ -148,6 +148,8 @@ def main() -> None:
                         help="lines per order; above 3 the lifecycle includes a full return")
     parser.add_argument("--step", choices=STEPS + RETURN_STEPS,
                         help="with --profile: profile this step only")
+    parser.add_argument("--slowest", type=int, default=0, metavar="N",
+                        help="list each step's N slowest statements (wall time, query pass)")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database of an earlier run (no migrate, no demo)")
     args = parser.parse_args()
@@ -202,8 +204,11 @@ def main() -> None:
     rng = random.Random(9)
 
     cpu: dict[str, float] = defaultdict(float)
+    # The least CPU a request took: on a shared machine, the run's steadiest figure for A/B.
+    least: dict[str, float] = defaultdict(lambda: float("inf"))
     wall: dict[str, float] = defaultdict(float)
     queries: dict[str, list[int]] = defaultdict(list)
+    slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
     # CPU time, not wall clock: waits for the database are not this process's work.
     profiler = cProfile.Profile(time.process_time) if args.profile else None
 
@@ -213,6 +218,8 @@ def main() -> None:
             with CaptureQueriesContext(connection) as captured:
                 status, answer = client.post(path, body)
             queries[name].append(len(captured))
+            slowest[name].extend((float(query["time"]), query["sql"])
+                                 for query in captured.captured_queries)
         else:
             started, started_wall = time.process_time(), time.perf_counter()
             profiled = profiler is not None and counted and args.step in (None, name)
@@ -222,7 +229,9 @@ def main() -> None:
             if profiled:
                 profiler.disable()
             if counted:
-                cpu[name] += time.process_time() - started
+                spent = time.process_time() - started
+                cpu[name] += spent
+                least[name] = min(least[name], spent)
                 wall[name] += time.perf_counter() - started_wall
         if status != expect:
             raise SystemExit(f"{name}: {status} {str(answer)[:300]}")
@@ -259,15 +268,20 @@ def main() -> None:
     total = sum(cpu.values())
     print(f"{args.orders} lifecycles in-process on PostgreSQL"
           f"{' (under cProfile: absolute times inflated)' if profiler else ''}")
-    print(f"  {'step':<16} {'CPU ms/request':>15} {'wall ms':>8} {'queries':>8}")
+    print(f"  {'step':<16} {'CPU ms/request':>15} {'least':>8} {'wall ms':>8} {'queries':>8}")
     for name in STEPS + (RETURN_STEPS if args.lines > 3 else ()):
         counts = queries[name]
-        print(f"  {name:<16} {cpu[name] / args.orders * 1000:15.2f} "
+        print(f"  {name:<16} {cpu[name] / args.orders * 1000:15.2f} {least[name] * 1000:8.2f} "
               f"{wall[name] / args.orders * 1000:8.1f} {sum(counts) / len(counts):8.1f}")
     print(f"  {'lifecycle':<16} {total / args.orders * 1000:15.2f} "
+          f"{sum(least.values()) * 1000:8.2f} "
           f"{sum(sum(c) / len(c) for c in queries.values()):8.1f}")
     print(f"  → at most {args.orders / total:.0f} orders/s per fully busy core "
           "(CPU of the app process only)")
+    for name, timed in slowest.items() if args.slowest else ():
+        print(f"\n{name}: the {args.slowest} slowest statements (ms, query pass)")
+        for seconds, sql in sorted(timed, reverse=True)[:args.slowest]:
+            print(f"  {seconds * 1000:8.1f}  {sql[:150]}")
     if profiler is None:
         return
 

@@ -232,3 +232,54 @@ def test_a_documents_rows_updated_together_stay_on_their_pages(product, warehous
         cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
                        ["inventory_reservation"])
         assert cursor.fetchone()[0] - before == len(held)
+
+
+@pytest.mark.django_db
+def test_bulk_insert_with_ids_gives_each_object_its_stored_row(product, warehouse):
+    first = [StockMove(product=product, warehouse=warehouse, quantity=Decimal(n + 1),
+                       balance_after=Decimal(n), reason="receipt", source_type="ids",
+                       source_ref=text[:40], note=text) for n, text in enumerate(TEXTS)]
+    second = [StockMove(product=product, warehouse=warehouse, quantity=Decimal(9),
+                        balance_after=Decimal(9), reason="receipt", source_type="ids")]
+    bulk_insert(first, with_ids=True)
+    bulk_insert(second, with_ids=True)
+    ids = [move.pk for move in first + second]
+    assert None not in ids and ids == sorted(set(ids))  # new, distinct, in the objects' order
+    assert all(not move._state.adding and move._state.db == connection.alias
+               for move in first + second)
+    stored = StockMove.objects.in_bulk(ids)
+    assert [(stored[m.pk].quantity, stored[m.pk].note) for m in first] \
+        == [(Decimal(n + 1), text) for n, text in enumerate(TEXTS)]
+    # The sequence moved past the drawn ids: a row saved afterwards takes a new one.
+    later = StockMove(product=product, warehouse=warehouse, quantity=Decimal(1),
+                      balance_after=Decimal(1), reason="receipt", source_type="ids")
+    later.save()
+    assert later.pk > max(ids)
+
+
+@pytest.mark.django_db
+def test_rows_read_without_init_equal_rows_built_by_django(product, warehouse):
+    """Project models build read rows straight into their ``__dict__``; the objects equal
+    what Django's ``Model.from_db`` (through ``__init__``) builds, deferred fields included."""
+    from django.db.models import Model
+
+    receive_at = StockMove(product=product, warehouse=warehouse, quantity=Decimal("2.5"),
+                           balance_after=Decimal(7), reason="receipt", source_type="read")
+    receive_at.save()
+    assert StockMove.from_db.__func__ is not Model.from_db.__func__  # type: ignore[attr-defined]
+    for queryset in (StockMove.objects.filter(pk=receive_at.pk),
+                     StockMove.objects.filter(pk=receive_at.pk).only("quantity"),
+                     StockMove.objects.filter(pk=receive_at.pk).select_related("product")):
+        fast = queryset.get()
+        names = [f.attname for f in StockMove._meta.concrete_fields
+                 if f.attname in fast.__dict__]
+        django_built = Model.from_db.__func__(StockMove, fast._state.db, names,  # type: ignore[attr-defined]
+                                              [fast.__dict__[name] for name in names])
+        assert not fast._state.adding and fast._state.db == django_built._state.db
+        assert fast.get_deferred_fields() == django_built.get_deferred_fields()
+        assert {n: (v, str(v)) for n, v in fast.__dict__.items() if n in names} \
+            == {n: (v, str(v)) for n, v in django_built.__dict__.items() if n in names}
+    assert StockMove.objects.select_related("product").get(pk=receive_at.pk).product.sku \
+        == product.sku
+    deferred = StockMove.objects.only("quantity").get(pk=receive_at.pk)
+    assert deferred.note == receive_at.note  # a deferred field still loads on access

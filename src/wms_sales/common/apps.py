@@ -28,8 +28,9 @@ class CommonConfig(AppConfig):
         connection_created.connect(use_sqlites_real_parameter_limit,
                                    dispatch_uid="wms_sqlite_parameter_limit")
 
-        from .storage import refuse_oversized_text, scale_decimal_attributes
+        from .storage import read_rows_without_init, refuse_oversized_text, scale_decimal_attributes
 
-        # Every model of the project, whichever service or form saves it.
+        # Every model of the project, whichever service or form saves or reads it.
         scale_decimal_attributes()
+        read_rows_without_init()
         pre_save.connect(refuse_oversized_text, dispatch_uid="wms_sales.refuse_oversized_text")

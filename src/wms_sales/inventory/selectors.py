@@ -8,7 +8,7 @@ from typing import TypedDict
 from django.db.models import F, Q, QuerySet, Sum
 from django_stubs_ext import WithAnnotations
 
-from wms_sales.common.compiled import CompiledRead
+from wms_sales.common.compiled import CompiledRead, row_by_pk
 from wms_sales.common.errors import NotFound
 
 from .errors import InventoryError
@@ -31,7 +31,6 @@ def warehouse_detail(warehouse_id: int) -> Warehouse:
 
 
 # Compiled once: entering an order and drafting an outbound read a warehouse each time.
-_WAREHOUSE = CompiledRead(lambda pk: Warehouse.objects.filter(pk=pk)[:1], arity=1)
 _ACTIVE_WAREHOUSE = CompiledRead(lambda pk: Warehouse.objects.filter(pk=pk, active=True)[:1],
                                  arity=1)
 _DEFAULT_WAREHOUSE = CompiledRead(lambda: Warehouse.objects.filter(
@@ -40,7 +39,8 @@ _DEFAULT_WAREHOUSE = CompiledRead(lambda: Warehouse.objects.filter(
 
 def warehouse_or_none(warehouse_id: int, *, active_only: bool = False) -> Warehouse | None:
     """The warehouse (only if active, with ``active_only``), or None."""
-    return (_ACTIVE_WAREHOUSE if active_only else _WAREHOUSE).first(warehouse_id)
+    return _ACTIVE_WAREHOUSE.first(warehouse_id) if active_only \
+        else row_by_pk(Warehouse, warehouse_id)
 
 
 def default_warehouse() -> Warehouse | None:

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from wms_sales.catalog.models import QUANTITY, Product
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.compiled import CompiledRead
-from wms_sales.common.db import bulk_update, insert_object, retry_transaction
+from wms_sales.common.compiled import CompiledRead, row_by_pk
+from wms_sales.common.db import bulk_insert, bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import Conflict, Forbidden, ValidationFailed
 from wms_sales.common.models import DecimalSize
 from wms_sales.common.money import line_amounts
@@ -175,7 +175,6 @@ def _build_lines(lines: Sequence[dict[str, Any]], default_wh: Warehouse) -> list
     return built
 
 
-_CUSTOMER = CompiledRead(lambda pk: Customer.objects.filter(pk=pk).order_by("pk")[:1], arity=1)
 _LOCKED_CUSTOMER = CompiledRead(lambda pk: Customer.objects.select_for_update(
     no_key=connection.features.has_select_for_no_key_update).filter(pk=pk).order_by("pk")[:1],
     arity=1)
@@ -187,9 +186,10 @@ def _orderable_customer(customer_id: Any, *, lock: bool = False) -> Customer:
     # take on the row. MariaDB has no such mode: its foreign-key checks take shared locks
     # that a FOR UPDATE waits for, so the lock is taken before this transaction inserts any
     # row that refers to the customer (no shared-to-exclusive upgrade, hence no deadlock).
-    read = _LOCKED_CUSTOMER if lock else _CUSTOMER
-    customer: Customer | None = (read.first(customer_id) if isinstance(customer_id, int)
-                                 else None)
+    customer: Customer | None = None
+    if isinstance(customer_id, int):
+        customer = (_LOCKED_CUSTOMER.first(customer_id) if lock
+                    else row_by_pk(Customer, customer_id))
     if customer is None:
         raise ValidationFailed({"customer_id": f"Customer {customer_id} does not exist."})
     if customer.status != CustomerStatus.ACTIVE:
@@ -318,7 +318,7 @@ def create_order(*, actor: Actor, customer_id: int, lines: Sequence[dict[str, An
     for line in built:
         line.order = order
         line.reserved_quantity = Decimal(0)  # nothing is reserved before approval
-    SalesOrderLine.objects.bulk_create(built, batch_size=500)
+    bulk_insert(built, with_ids=True)
     ORDER_LIFE.created(order, actor=actor, payload=_payload("", "", built))
     order.line_list = built  # as selectors.order_detail gives them: the answer reads nothing
     return order
@@ -348,7 +348,7 @@ def update_order(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]]
         order.lines.all().delete()
         for line in built:
             line.order = order
-        SalesOrderLine.objects.bulk_create(built, batch_size=500)
+        bulk_insert(built, with_ids=True)
         _set_totals(order, built)
     order.save()
     record_event(event_type="order.updated", aggregate_type="sales_order", aggregate_id=order.pk,

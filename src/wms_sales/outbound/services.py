@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
 from wms_sales.common.compiled import CompiledRead, load_related
-from wms_sales.common.db import bulk_update, insert_object, retry_transaction
+from wms_sales.common.db import bulk_insert, bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.money import PricedLine
 from wms_sales.common.numbering import document_number
@@ -97,8 +97,8 @@ def create_outbound(*, actor: Actor, order_id: int, warehouse_id: int,
                  for pk, qty in wanted]
     for line in new_lines:  # an approved order's prices are fixed: the draft shows its value
         _price(line)
-    created = OutboundLine.objects.bulk_create(new_lines, batch_size=500)
-    created.sort(key=lambda line: line.order_line.line_no)  # as the lines are read back
+    bulk_insert(new_lines, with_ids=True)
+    created = sorted(new_lines, key=lambda line: line.order_line.line_no)  # as read back
     OUTBOUND_LIFE.created(outbound, actor=actor, payload=_payload(created))
     outbound.line_list = created  # the lines in hand, for the answer: nothing read back
     return outbound

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from wms_sales.common.actors import Actor, user_of
-from wms_sales.common.db import bulk_update, insert_object, retry_transaction
+from wms_sales.common.db import bulk_insert, bulk_update, insert_object, retry_transaction
 from wms_sales.common.errors import ValidationFailed
 from wms_sales.common.numbering import document_number
 from wms_sales.common.validation import FieldErrors
@@ -122,7 +122,7 @@ def create_return(*, actor: Actor, order_id: int, lines: Sequence[dict[str, Any]
         requested_by=user_of(actor)))
     for return_line in built:
         return_line.sales_return = sales_return
-    ReturnLine.objects.bulk_create(built, batch_size=500)
+    bulk_insert(built, with_ids=True)
     built.sort(key=lambda line: line.order_line.line_no)  # as the lines are read back
     RETURN_LIFE.created(sales_return, actor=actor, event="requested", payload=_payload(built))
     sales_return.line_list = built  # the lines in hand, for the answer: nothing read back
