@@ -14,6 +14,7 @@ from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
 from wms_sales.catalog.services import create_product
 from wms_sales.common.db import (
+    COPY_FROM_ROWS,
     bulk_insert,
     bulk_update,
     insert_object,
@@ -29,20 +30,26 @@ from wms_sales.lifecycle.models import DocumentTransition
 from wms_sales.reports.models import SalesFactDelta
 
 TEXTS = ["plain", "螺丝刀 把", "tab\there", "new\nline", "back\\slash", "quote'\"", "", "\\N"]
+# Row counts on either side of COPY_FROM_ROWS: PostgreSQL writes the first with an INSERT,
+# the second with COPY.
+BATCHES = pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS // len(TEXTS) + 1],
+                                  ids=["insert", "copy"])
 
 
 @pytest.mark.django_db
-def test_bulk_insert_writes_what_the_orm_reads_back(product, warehouse):
+@BATCHES
+def test_bulk_insert_writes_what_the_orm_reads_back(product, warehouse, copies):
     before = timezone.now()
+    texts = TEXTS * copies
     moves = [StockMove(product=product, warehouse=warehouse, quantity=Decimal(n + 1),
                        balance_after=Decimal("1.5") * n, reason="receipt",
                        source_type="test", source_id=None if n % 2 else n,
-                       source_ref=text[:40], note=text) for n, text in enumerate(TEXTS)]
+                       source_ref=text[:40], note=text) for n, text in enumerate(texts)]
     bulk_insert(moves)
     stored = list(StockMove.objects.filter(source_type="test").order_by("id"))
     assert [(m.quantity, m.balance_after, m.source_id, m.source_ref, m.note) for m in stored] \
         == [(Decimal(n + 1), Decimal("1.5") * n, None if n % 2 else n, text[:40], text)
-            for n, text in enumerate(TEXTS)]
+            for n, text in enumerate(texts)]
     assert all(m.created_at >= before for m in stored)  # auto_now_add filled in
 
 
@@ -63,11 +70,13 @@ def test_bulk_update_writes_every_row_its_own_values():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_row_is_a_django_integrity_error_and_nothing_is_written():
+@BATCHES
+def test_a_refused_row_is_a_django_integrity_error_and_nothing_is_written(copies):
     columns = ["day", "dimension", "key"]
     good = [date(2026, 12, 3), "all", 0]
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert_rows(SalesFactDelta._meta.db_table, columns, [good, [None, "all", 0]])
+        insert_rows(SalesFactDelta._meta.db_table, columns,
+                    [good] * (len(TEXTS) * copies) + [[None, "all", 0]])
     assert not SalesFactDelta.objects.exists()
 
 
@@ -235,10 +244,12 @@ def test_a_documents_rows_updated_together_stay_on_their_pages(product, warehous
 
 
 @pytest.mark.django_db
-def test_bulk_insert_with_ids_gives_each_object_its_stored_row(product, warehouse):
+@BATCHES
+def test_bulk_insert_with_ids_gives_each_object_its_stored_row(product, warehouse, copies):
+    texts = TEXTS * copies
     first = [StockMove(product=product, warehouse=warehouse, quantity=Decimal(n + 1),
                        balance_after=Decimal(n), reason="receipt", source_type="ids",
-                       source_ref=text[:40], note=text) for n, text in enumerate(TEXTS)]
+                       source_ref=text[:40], note=text) for n, text in enumerate(texts)]
     second = [StockMove(product=product, warehouse=warehouse, quantity=Decimal(9),
                         balance_after=Decimal(9), reason="receipt", source_type="ids")]
     bulk_insert(first, with_ids=True)
@@ -249,7 +260,7 @@ def test_bulk_insert_with_ids_gives_each_object_its_stored_row(product, warehous
                for move in first + second)
     stored = StockMove.objects.in_bulk(ids)
     assert [(stored[m.pk].quantity, stored[m.pk].note) for m in first] \
-        == [(Decimal(n + 1), text) for n, text in enumerate(TEXTS)]
+        == [(Decimal(n + 1), text) for n, text in enumerate(texts)]
     # The sequence moved past the drawn ids: a row saved afterwards takes a new one.
     later = StockMove(product=product, warehouse=warehouse, quantity=Decimal(1),
                       balance_after=Decimal(1), reason="receipt", source_type="ids")

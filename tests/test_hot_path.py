@@ -1,5 +1,5 @@
-"""The hot path (issue #9): every write step of a document costs the same number of queries
-whatever its number of lines (measured through the HTTP API, at 2 and at 50 lines), and an
+"""The hot path (issue #9): every write step of a document costs a number of queries that
+does not grow with its lines (measured through the HTTP API, at 2 and at 50 lines), and an
 order has a bounded number of lines."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import make_api
 from orders_helpers import stock_in
 from wms_sales.catalog.models import Product
+from wms_sales.common.db import COPY_FROM_ROWS
 
 STEPS = ("create order", "approve order", "create outbound", "post outbound",
          "request return", "approve return", "receive return")
@@ -78,10 +79,20 @@ QUERY_BUDGET = {  # each step's history row is one INSERT (two when a return is 
 }
 
 
+# The steps that insert lines whose ids they need: on PostgreSQL a batch of COPY_FROM_ROWS
+# lines or more draws its ids in one statement and COPYs them (two statements, however
+# many lines), a smaller one reads them back from its INSERT (one).
+DRAW_IDS = ("create order", "create outbound", "request return")
+
+
 def test_queries_per_step_do_not_grow_with_lines(db, customer, warehouse):
+    assert COPY_FROM_ROWS <= 50
     small, large = (lifecycle_queries(customer, warehouse, lines) for lines in (2, 50))
     assert list(small) == list(STEPS)
-    growing = {step: (small[step], large[step]) for step in STEPS if small[step] != large[step]}
+    expected = {step: small[step] + (connection.vendor == "postgresql" and step in DRAW_IDS)
+                for step in STEPS}
+    growing = {step: (small[step], large[step]) for step in STEPS
+               if large[step] != expected[step]}
     assert growing == {}, f"queries at (2 lines, 50 lines): {growing}; all: {small}"
     budget = QUERY_BUDGET.get(connection.vendor)
     if budget is not None:
