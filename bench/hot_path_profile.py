@@ -3,16 +3,19 @@
     export WMS_SECRET_KEY=x
     .venv/bin/python bench/hot_path_profile.py [--orders 200] [--database bench_profile]
                                                [--profile] [--top 25] [--lines 3]
+                                               [--slowest N] [--keep]
 
 The four requests of a lifecycle (create a 3-line order → approve → create its outbound →
 post it) are sent through the WSGI application exactly as gunicorn calls it (bearer token,
 ``Idempotency-Key``, JSON body), one after another. Per endpoint it prints the CPU time
 (``time.process_time``: the machine is shared, wall clock would measure the neighbours) and
-the queries per request. With ``--profile`` it also runs cProfile over every request and
-prints the own time grouped by where the code lives (Django's middleware, sessions, ninja,
-pydantic, the database driver, each wms_sales app, …) and the cumulative time of the
-functions that mark the stages of a request (auth, permission checks, parsing, the service,
-the response, event handlers).
+the queries per request, and the least CPU one request of each step took (on a shared
+machine the steadiest figure for comparing two checkouts). ``--slowest N`` lists each
+step's N slowest statements (wall time, from the query-counting pass). With ``--profile``
+it also runs cProfile over every request and prints the own time grouped by where the code
+lives (Django's middleware, sessions, ninja, pydantic, the database driver, each wms_sales
+app, …) and the cumulative time of the functions that mark the stages of a request (auth,
+permission checks, parsing, the service, the response, event handlers).
 
 With ``--lines 1000`` each order has that many lines and the lifecycle goes on through a
 return of every line (request → approve → receive): the profile of the huge-document steps.
