@@ -347,26 +347,24 @@ def bulk_insert(objects: Sequence[Model], *, with_ids: bool = False) -> None:
         model._default_manager.bulk_create(objects, batch_size=500)
         return
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.auto_created)]
-    auto_field = meta.auto_field
-    if with_ids and auto_field is None:
+    returned = meta.auto_field if with_ids else None  # the id each row's INSERT gives back
+    if with_ids and returned is None:
         raise TypeError(f"{meta.label} has no automatic id to draw")
-    drawn = with_ids and len(objects) >= COPY_FROM_ROWS
-    if drawn:
-        assert auto_field is not None
-        for obj, pk in zip(objects, _drawn_ids(meta.db_table, auto_field.column, len(objects)),
+    if returned is not None and len(objects) >= COPY_FROM_ROWS:  # ids first, then COPY
+        for obj, pk in zip(objects, _drawn_ids(meta.db_table, returned.column, len(objects)),
                            strict=True):
-            setattr(obj, auto_field.attname, pk)
-        fields.insert(0, auto_field)
+            setattr(obj, returned.attname, pk)
+        fields.insert(0, returned)
+        returned = None
     getters = [(value_preparer(field), value_reader(field)) for field in fields]
     rows = [[prepare(read(obj)) for prepare, read in getters] for obj in objects]
     columns = [field.column for field in fields]
-    if with_ids and not drawn:
-        assert auto_field is not None
-        ids = _insert_statements(meta.db_table, columns, rows, returning=auto_field.column)
-        for obj, pk in zip(objects, ids, strict=True):
-            setattr(obj, auto_field.attname, pk)
-    else:
+    if returned is None:
         insert_rows(meta.db_table, columns, rows)
+    else:
+        ids = _insert_statements(meta.db_table, columns, rows, returning=returned.column)
+        for obj, pk in zip(objects, ids, strict=True):
+            setattr(obj, returned.attname, pk)
     for obj in objects:
         obj._state.adding, obj._state.db = False, alias
 
