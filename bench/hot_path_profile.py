@@ -3,7 +3,7 @@
     export WMS_SECRET_KEY=x
     .venv/bin/python bench/hot_path_profile.py [--orders 200] [--database bench_profile]
                                                [--profile] [--top 25] [--lines 3]
-                                               [--slowest N] [--keep]
+                                               [--slowest N] [--statements] [--keep]
 
 The four requests of a lifecycle (create a 3-line order → approve → create its outbound →
 post it) are sent through the WSGI application exactly as gunicorn calls it (bearer token,
@@ -11,7 +11,8 @@ post it) are sent through the WSGI application exactly as gunicorn calls it (bea
 (``time.process_time``: the machine is shared, wall clock would measure the neighbours) and
 the queries per request, and the least CPU one request of each step took (on a shared
 machine the steadiest figure for comparing two checkouts). ``--slowest N`` lists each
-step's N slowest statements (wall time, from the query-counting pass). With ``--profile``
+step's N slowest statements (wall time, from the query-counting pass), ``--statements``
+each step's statements in the order sent. With ``--profile``
 it also runs cProfile over every request and prints the own time grouped by where the code
 lives (Django's middleware, sessions, ninja, pydantic, the database driver, each wms_sales
 app, …) and the cumulative time of the functions that mark the stages of a request (auth,
@@ -153,6 +154,8 @@ def main() -> None:
                         help="with --profile: profile this step only")
     parser.add_argument("--slowest", type=int, default=0, metavar="N",
                         help="list each step's N slowest statements (wall time, query pass)")
+    parser.add_argument("--statements", action="store_true",
+                        help="list each step's statements in the order sent (last query pass)")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database of an earlier run (no migrate, no demo)")
     args = parser.parse_args()
@@ -212,6 +215,7 @@ def main() -> None:
     wall: dict[str, float] = defaultdict(float)
     queries: dict[str, list[int]] = defaultdict(list)
     slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    in_order: dict[str, list[str]] = {}
     # CPU time, not wall clock: waits for the database are not this process's work.
     profiler = cProfile.Profile(time.process_time) if args.profile else None
 
@@ -223,6 +227,7 @@ def main() -> None:
             queries[name].append(len(captured))
             slowest[name].extend((float(query["time"]), query["sql"])
                                  for query in captured.captured_queries)
+            in_order[name] = [query["sql"] for query in captured.captured_queries]
         else:
             started, started_wall = time.process_time(), time.perf_counter()
             profiled = profiler is not None and counted and args.step in (None, name)
@@ -285,6 +290,10 @@ def main() -> None:
         print(f"\n{name}: the {args.slowest} slowest statements (ms, query pass)")
         for seconds, sql in sorted(timed, reverse=True)[:args.slowest]:
             print(f"  {seconds * 1000:8.1f}  {sql[:150]}")
+    for name, sent in in_order.items() if args.statements else ():
+        print(f"\n{name}: {len(sent)} statements in the order sent")
+        for sql in sent:
+            print(f"  {sql[:150]}")
     if profiler is None:
         return
 

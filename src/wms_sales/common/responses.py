@@ -10,6 +10,7 @@ the moment they are assigned (``common.storage``)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -23,11 +24,17 @@ def as_read_back(instances: Iterable[models.Model]) -> None:
     if not settings.USE_TZ:
         return
     for instance in instances:
-        for field in instance._meta.concrete_fields:
-            if isinstance(field, models.DateTimeField):
-                value = instance.__dict__.get(field.attname)
-                if isinstance(value, datetime) and value.tzinfo is not None:
-                    instance.__dict__[field.attname] = value.astimezone(UTC)
+        values = instance.__dict__
+        for attname in _datetime_attnames(type(instance)):
+            value = values.get(attname)
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                values[attname] = value.astimezone(UTC)
+
+
+@functools.cache
+def _datetime_attnames(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields
+                 if isinstance(field, models.DateTimeField))
 
 
 def known_user(instance: models.Model, user: Any, *field_names: str) -> None:

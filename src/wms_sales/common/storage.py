@@ -3,6 +3,7 @@ column's scale from the moment they are assigned."""
 
 from __future__ import annotations
 
+import functools
 from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -86,6 +87,14 @@ def read_rows_without_init() -> None:
             model.from_db = classmethod(_from_db)  # type: ignore[assignment,method-assign]
 
 
+@functools.cache
+def _text_limits(model: type[models.Model]) -> tuple[tuple[str, str, int], ...]:
+    """(name, attribute, most characters) of each text column of ``model``."""
+    return tuple((field.name, field.attname, field.max_length or MAX_TEXT_LENGTH)
+                 for field in model._meta.concrete_fields
+                 if isinstance(field, models.CharField | models.TextField))
+
+
 def refuse_oversized_text(sender: type[models.Model], instance: models.Model, raw: bool = False,
                           **kwargs: Any) -> None:
     """Refuse text longer than its column before it is saved: SQLite would store it,
@@ -94,11 +103,10 @@ def refuse_oversized_text(sender: type[models.Model], instance: models.Model, ra
     if raw or not sender.__module__.startswith("wms_sales."):
         return
     too_long: dict[str, list[str]] = {}
-    for field in sender._meta.concrete_fields:
-        if isinstance(field, models.CharField | models.TextField):
-            value = getattr(instance, field.attname, None)
-            limit = field.max_length or MAX_TEXT_LENGTH
-            if isinstance(value, str) and len(value) > limit:
-                too_long[field.name] = [f"At most {limit} characters ({len(value)} given)."]
+    values = instance.__dict__
+    for name, attname, limit in _text_limits(sender):
+        value = values.get(attname)
+        if isinstance(value, str) and len(value) > limit:
+            too_long[name] = [f"At most {limit} characters ({len(value)} given)."]
     if too_long:
         raise ValidationFailed(too_long)
