@@ -201,7 +201,11 @@ def database_config() -> dj_database_url.DBConfig:
             }
         )
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
-    elif engine.endswith("postgresql") and env_flag("WMS_DB_PREPARED_STATEMENTS", True):
+    elif engine.endswith("postgresql"):
+        # Django's backend, with a health check that pings only a connection the server
+        # may have dropped (common/backends/postgresql).
+        config["ENGINE"] = "wms_sales.common.backends.postgresql"
+    if engine.endswith("postgresql") and env_flag("WMS_DB_PREPARED_STATEMENTS", True):
         # Parameters bound by the server and statements prepared from their second run on:
         # PostgreSQL plans each statement shape once per connection instead of per query (a
         # join's planning costs more than running it), and the driver sends parameters
