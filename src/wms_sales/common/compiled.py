@@ -52,7 +52,8 @@ class _Plan:
         """The fetched rows as the queryset's own ``results_iter`` gives them."""
         if not self.converters:
             return iter(fetched)
-        return self.compiler.apply_converters(fetched, self.converters)
+        converted: Iterator[Any] = self.compiler.apply_converters(fetched, self.converters)
+        return converted
 
     def sql_for(self, lengths: dict[int, int]) -> str:
         """The SQL with the placeholder at each position in ``lengths`` repeated that often."""

@@ -16,6 +16,7 @@ answered quickly either (it waits for TCP's timeout)."""
 from __future__ import annotations
 
 import select
+from typing import Any
 
 from django.db.backends.postgresql import base
 
@@ -28,11 +29,13 @@ def has_pending_input(connection: object) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
-        connection = self.connection
-        if (connection is not None and self.health_check_enabled
-                and not self.health_check_done and not self.pool
+        # django-stubs lack the health check's attributes (Django 4.1) and ``pool`` (5.1).
+        wrapper: Any = self
+        connection = wrapper.connection
+        if (connection is not None and wrapper.health_check_enabled
+                and not wrapper.health_check_done and not wrapper.pool
                 and not connection.closed and not connection.broken
                 and not has_pending_input(connection)):
-            self.health_check_done = True  # nothing pending: the session is still there
+            wrapper.health_check_done = True  # nothing pending: the session is still there
             return
         super().close_if_health_check_failed()
