@@ -1033,12 +1033,19 @@ def test_a_filter_named_with_control_characters_still_exports_to_excel(db, manag
     assert "CTRL-1 华东五金" in cells
 
 
-def test_record_inserts_only_the_measures_in_use_and_folds_to_their_sums(db, monkeypatch):
+@pytest.mark.parametrize("array_rows", [10_000, 0], ids=["one statement", "scratch table"])
+def test_record_inserts_only_the_measures_in_use_and_folds_to_their_sums(db, monkeypatch,
+                                                                         array_rows):
     """Rows of one ``record`` change different measures: the insert names the union of
     those (the others are 0 by the delta table's default), a row lacking a measure of the
-    union writes 0 there, and the facts fold to the sums of every recorded value."""
+    union writes 0 there, and the facts fold to the sums of every recorded value; folded
+    after each posting, a fact both postings touch is added to, not replaced. On PostgreSQL
+    the fold's upsert is one statement with arrays up to ``ARRAY_ROWS`` rows and goes
+    through a COPYed scratch table beyond (``array_rows=0``)."""
     from wms_sales.reports import aggregates
     from wms_sales.reports.models import MEASURES, SalesFact, SalesFactDelta, SalesFactMonth
+
+    monkeypatch.setattr(aggregates, "ARRAY_ROWS", array_rows)
 
     inserted: list[list[str]] = []
     insert_rows = aggregates.insert_rows
@@ -1077,8 +1084,8 @@ def test_record_inserts_only_the_measures_in_use_and_folds_to_their_sums(db, mon
                        "day", "dimension", "key", *MEASURES)}
         assert written == {at: {m: values.get(m, 0) for m in MEASURES}
                            for at, values in posting.items() if any(values.values())}
+        aggregates.fold()
 
-    aggregates.fold()
     assert not SalesFactDelta.objects.exists()
     expected_days = {at: values for at, values in expected_days.items() if any(values.values())}
     assert {(row.pop("day"), row.pop("dimension"), row.pop("key")): row

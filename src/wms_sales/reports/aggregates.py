@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.db import connection, transaction
+from django.db.models import Model
 
-from wms_sales.common.db import column_field, insert_rows, value_preparer
+from wms_sales.common.db import column_field, column_type, insert_rows, value_preparer
 
 from . import cache
 from .models import (
@@ -33,6 +34,10 @@ FactKey = tuple[date, str, int]
 Deltas = dict[FactKey, dict[str, Decimal | int]]
 BATCH = 500
 FOLD_BATCH = 5000
+# Up to this many rows an upsert on PostgreSQL is one statement with an array per column (a
+# document's return reasons, a fold's batch); beyond it (history loads, rebuilds) the rows
+# are COPYed into a scratch table first.
+ARRAY_ROWS = 10_000
 T = TypeVar("T")
 
 
@@ -65,10 +70,15 @@ def spread_lines(deltas: Deltas, day: date, keys: Mapping[str, int | None],
     spread(deltas, day, keys, total)
 
 
-def _upsert(table: str, key_columns: list[str], columns: list[str],
+def _upsert(model: type[Model], key_columns: list[str], columns: list[str],
             rows: list[list]) -> None:
-    if connection.vendor == "postgresql" and len(rows) > BATCH:
-        _upsert_by_copy(table, key_columns, columns, rows)
+    """Add ``rows`` (key values, then column values; one row per key) to ``model``'s rows."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        if len(rows) > ARRAY_ROWS:
+            _upsert_by_copy(table, key_columns, columns, rows)
+        else:
+            _upsert_by_arrays(model, key_columns, columns, rows)
         return
     placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + len(columns))) + ")"
     quote = connection.ops.quote_name
@@ -89,9 +99,32 @@ def _upsert(table: str, key_columns: list[str], columns: list[str],
                            [v for row in chunk for v in row])
 
 
+def _upsert_by_arrays(model: type[Model], key_columns: list[str], columns: list[str],
+                      rows: list[list]) -> None:
+    """One statement with an array per column, whatever the number of rows: one statement
+    shape to prepare, and no scratch table (whose create and drop write the catalogs)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields = [column_field(model, name) for name in key_columns + columns]
+    # Each value prepared for its column: an array takes one Python type (the int 0 of a
+    # measure no row of a decimal column changed becomes a Decimal).
+    preparers = [value_preparer(field) for field in fields]
+    arrays = [[prepare(value) for value in values]
+              for prepare, values in zip(preparers, zip(*rows, strict=True), strict=True)]
+    updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}"
+                        for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
+            f"SELECT * FROM unnest({', '.join(f'%s::{column_type(f)}[]' for f in fields)}) "
+            f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}",
+            arrays)
+
+
 def _upsert_by_copy(table: str, key_columns: list[str], columns: list[str],
                     rows: list[list]) -> None:
-    """Bulk path (history loads, rebuilds): COPY into a scratch table, then one upsert."""
+    """Bulk path (history loads, rebuilds beyond ``ARRAY_ROWS``): COPY into a scratch table,
+    then one upsert."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in key_columns + columns)
     updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}"
@@ -121,7 +154,7 @@ def _upsert_facts(changed: Mapping[FactKey, Mapping[str, Decimal | int]]) -> Non
     for model, period, deltas_at in ((SalesFact, "day", changed),
                                      (SalesFactMonth, "month", monthly)):
         rows = [[*at, *(deltas_at[at].get(m, 0) for m in MEASURES)] for at in sorted(deltas_at)]
-        _upsert(model._meta.db_table, [period, "dimension", "key"], list(MEASURES), rows)
+        _upsert(model, [period, "dimension", "key"], list(MEASURES), rows)
 
 
 def record(deltas: Deltas) -> None:
@@ -206,5 +239,5 @@ def apply_reasons(deltas: Iterable[tuple[date, int, str, Decimal, Decimal]]) -> 
         merged[(day, product_id, reason)][1] += gross
     rows = [[*key, *merged[key]] for key in sorted(merged)]
     if rows:
-        _upsert(ReturnReasonFact._meta.db_table, ["day", "product_id", "reason"],
+        _upsert(ReturnReasonFact, ["day", "product_id", "reason"],
                 ["returned_quantity", "returned_gross"], rows)
