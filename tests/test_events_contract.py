@@ -3,7 +3,10 @@ event, as it goes on the wire, keeps its JSON Schema."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.db import connection, transaction
 
 from events_helpers import every_event_lifecycle
 from wms_sales.events.contract import (
@@ -13,6 +16,7 @@ from wms_sales.events.contract import (
     schema_errors,
 )
 from wms_sales.events.models import OutboxEvent
+from wms_sales.events.services import record_event
 
 
 def test_every_emitted_event_keeps_its_schema_and_every_type_is_emitted(product, warehouse):
@@ -52,3 +56,26 @@ def test_inbound_types_have_schemas():
                                      "inventory.counted"}
     assert schema_errors(good) == []
     assert schema_errors({**good, "payload": {**good["payload"], "quantity": "five"}})
+
+
+def test_a_payload_is_stored_as_the_json_it_was_sent_as(db):
+    """The payload comes back as written on every database. On PostgreSQL its column is
+    ``json`` and its parameter is sent as ``json``: a ``jsonb`` one would be parsed and
+    printed back, and a ``jsonb`` column would sort the keys."""
+    payload = {"lines": [{"quantity": "1.50", "sku": "螺丝 M6"}], "bb": 1, "a": None}
+    with transaction.atomic():
+        event = record_event(event_type="test.stored", aggregate_type="test", aggregate_id=1,
+                             payload=payload)
+    assert OutboxEvent.objects.get(pk=event.pk).payload == payload
+    if connection.vendor != "postgresql":
+        return
+    from psycopg.types.json import Json
+
+    field = OutboxEvent._meta.get_field("payload")
+    assert type(field.get_db_prep_save(payload, connection)) is Json
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_typeof(payload)::text, payload::text "
+                       f"FROM {OutboxEvent._meta.db_table} WHERE id = %s", [event.pk])
+        kind, text = cursor.fetchone()
+    assert kind == "json"
+    assert list(json.loads(text)) == ["lines", "bb", "a"]

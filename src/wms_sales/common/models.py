@@ -42,6 +42,17 @@ class VerbatimJSONField(models.JSONField):
             return "json"
         return super().db_type(connection)
 
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        adapted = super().get_db_prep_value(value, connection, prepared)
+        if connection.vendor == "postgresql":
+            from psycopg.types.json import Json, Jsonb
+
+            if isinstance(adapted, Jsonb):
+                # Sent as ``json``: a ``jsonb`` parameter would be parsed into ``jsonb`` and
+                # printed back to text for the column, more work than storing ``jsonb``.
+                return Json(adapted.obj, dumps=adapted.dumps)
+        return adapted
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         # The PostgreSQL drivers decode ``json`` themselves (Django keeps only ``jsonb`` text).
         if value is None or not isinstance(value, str):

@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 
 from wms_sales.common.jsonenc import FastDjangoJSONEncoder
+from wms_sales.common.models import VerbatimJSONField
 
 
 class OutboxEvent(models.Model):
@@ -15,7 +16,9 @@ class OutboxEvent(models.Model):
     event_type = models.CharField(max_length=60)  # e.g. "order.approved"
     aggregate_type = models.CharField(max_length=40)  # e.g. "sales_order"
     aggregate_id = models.BigIntegerField()
-    payload = models.JSONField(encoder=FastDjangoJSONEncoder)
+    # ``json``, not ``jsonb``, on PostgreSQL: nothing queries inside a payload, and parsing a
+    # 1,000-line document's payload into ``jsonb`` took the server 3–4 ms more per event.
+    payload = VerbatimJSONField(encoder=FastDjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
