@@ -9,8 +9,9 @@ The four requests of a lifecycle (create a 3-line order → approve → create i
 post it) are sent through the WSGI application exactly as gunicorn calls it (bearer token,
 ``Idempotency-Key``, JSON body), one after another. Per endpoint it prints the CPU time
 (``time.process_time``: the machine is shared, wall clock would measure the neighbours) and
-the queries per request, and the least CPU one request of each step took (on a shared
-machine the steadiest figure for comparing two checkouts). ``--slowest N`` lists each
+the queries per request, the CPU all postgres processes of the host used per lifecycle
+(from /proc: the server runs on the same machine), and the least CPU one request of each
+step took (on a shared machine the steadiest figure for comparing two checkouts). ``--slowest N`` lists each
 step's N slowest statements (wall time, from the query-counting pass), ``--statements``
 each step's statements in the order sent. With ``--profile``
 it also runs cProfile over every request and prints the own time grouped by where the code
@@ -132,6 +133,25 @@ class Wsgi:
         if hasattr(chunks, "close"):
             chunks.close()
         return int(answer[0].split()[0]), (json.loads(content) if content else {})
+
+
+def postgres_cpu() -> float:
+    """CPU seconds (user + system) every postgres process on this host has used so far: the
+    server's side of the requests (the server runs on the same machine)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)
+        except OSError:  # gone meanwhile
+            continue
+        if fields[0].endswith("(postgres"):
+            values = fields[1].split()
+            used += int(values[11]) + int(values[12])  # utime, stime (fields 14 and 15)
+    return used / ticks
 
 
 def area_of(filename: str) -> str:
@@ -270,8 +290,10 @@ def main() -> None:
         lifecycle(counted="")
     for _ in range(5 if args.lines <= 3 else 1):
         lifecycle(counted="queries")
+    database_before = postgres_cpu()
     for _ in range(args.orders):
         lifecycle(counted="cpu")
+    database_cpu = postgres_cpu() - database_before
 
     total = sum(cpu.values())
     print(f"{args.orders} lifecycles in-process on PostgreSQL"
@@ -286,6 +308,9 @@ def main() -> None:
           f"{sum(sum(c) / len(c) for c in queries.values()):8.1f}")
     print(f"  → at most {args.orders / total:.0f} orders/s per fully busy core "
           "(CPU of the app process only)")
+    print(f"  PostgreSQL's CPU per lifecycle: {database_cpu / args.orders * 1000:.2f} ms "
+          "(every postgres process of this host, from /proc); app + PostgreSQL: "
+          f"{(total + database_cpu) / args.orders * 1000:.2f} ms")
     for name, timed in slowest.items() if args.slowest else ():
         print(f"\n{name}: the {args.slowest} slowest statements (ms, query pass)")
         for seconds, sql in sorted(timed, reverse=True)[:args.slowest]:
