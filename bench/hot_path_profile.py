@@ -11,9 +11,10 @@ post it) are sent through the WSGI application exactly as gunicorn calls it (bea
 (``time.process_time``: the machine is shared, wall clock would measure the neighbours) and
 the queries per request, the CPU all postgres processes of the host used per lifecycle
 (from /proc: the server runs on the same machine), and the least CPU one request of each
-step took (on a shared machine the steadiest figure for comparing two checkouts). ``--slowest N`` lists each
-step's N slowest statements (wall time, from the query-counting pass), ``--statements``
-each step's statements in the order sent. With ``--profile``
+step took (on a shared machine the steadiest figure for comparing two checkouts).
+``--slowest N`` lists each step's N slowest statements (wall time, from the
+query-counting pass), ``--statements`` each step's statements in the order sent. With
+``--profile``
 it also runs cProfile over every request and prints the own time grouped by where the code
 lives (Django's middleware, sessions, ninja, pydantic, the database driver, each wms_sales
 app, …) and the cumulative time of the functions that mark the stages of a request (auth,
