@@ -14,11 +14,10 @@ the queries per request, the CPU all postgres processes of the host used per lif
 step took (on a shared machine the steadiest figure for comparing two checkouts).
 ``--slowest N`` lists each step's N slowest statements (wall time, from the
 query-counting pass), ``--statements`` each step's statements in the order sent. With
-``--profile``
-it also runs cProfile over every request and prints the own time grouped by where the code
-lives (Django's middleware, sessions, ninja, pydantic, the database driver, each wms_sales
-app, …) and the cumulative time of the functions that mark the stages of a request (auth,
-permission checks, parsing, the service, the response, event handlers).
+``--profile`` it also runs cProfile over every request and prints the own time grouped by
+where the code lives (Django's middleware, sessions, ninja, pydantic, the database driver,
+each wms_sales app, …) and the cumulative time of the functions that mark the stages of a
+request (auth, permission checks, parsing, the service, the response, event handlers).
 
 With ``--lines 1000`` each order has that many lines and the lifecycle goes on through a
 return of every line (request → approve → receive): the profile of the huge-document steps.
