@@ -385,6 +385,8 @@ def main() -> None:
     parser.add_argument("--big-orders", type=int, default=3, metavar="N",
                         help="1,000-line orders timed one after another (default: 3)")
     args = parser.parse_args()
+    if args.big_orders < 1:
+        parser.error("--big-orders must be at least 1")
     if args.relay and not os.environ.get("WMS_AMQP_URL"):
         parser.error("--relay needs WMS_AMQP_URL (the broker the relay publishes to)")
     phases = {phase.strip() for phase in args.only.split(",") if phase.strip()}

@@ -17,7 +17,7 @@ class OutboxEvent(models.Model):
     aggregate_type = models.CharField(max_length=40)  # e.g. "sales_order"
     aggregate_id = models.BigIntegerField()
     # ``json``, not ``jsonb``, on PostgreSQL: nothing queries inside a payload, and parsing a
-    # 1,000-line document's payload into ``jsonb`` took the server 3–4 ms more per event.
+    # 1,000-line document's payload into ``jsonb`` took the server about 4 ms more per event.
     payload = VerbatimJSONField(encoder=FastDjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)

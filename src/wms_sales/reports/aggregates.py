@@ -83,20 +83,27 @@ def _upsert(model: type[Model], key_columns: list[str], columns: list[str],
     placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + len(columns))) + ")"
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in key_columns + columns)
+    if connection.vendor == "mysql":
+        updates = ", ".join(f"{quote(c)} = {quote(c)} + VALUES({quote(c)})" for c in columns)
+        conflict = f"ON DUPLICATE KEY UPDATE {updates}"
+    else:
+        conflict = _adding_on_conflict(table, key_columns, columns)
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
         values = ", ".join([placeholders] * len(chunk))
-        if connection.vendor == "mysql":
-            updates = ", ".join(f"{quote(c)} = {quote(c)} + VALUES({quote(c)})" for c in columns)
-            conflict = f"ON DUPLICATE KEY UPDATE {updates}"
-        else:
-            updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}"
-                                for c in columns)
-            conflict = (f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) "
-                        f"DO UPDATE SET {updates}")
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {quote(table)} ({names}) VALUES {values} {conflict}",
                            [v for row in chunk for v in row])
+
+
+def _adding_on_conflict(table: str, key_columns: list[str], columns: list[str]) -> str:
+    """``ON CONFLICT`` that adds the new row's columns to the stored row's (PostgreSQL,
+    SQLite)."""
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}"
+                        for c in columns)
+    return (f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) "
+            f"DO UPDATE SET {updates}")
 
 
 def _upsert_by_arrays(model: type[Model], key_columns: list[str], columns: list[str],
@@ -104,21 +111,18 @@ def _upsert_by_arrays(model: type[Model], key_columns: list[str], columns: list[
     """One statement with an array per column, whatever the number of rows: one statement
     shape to prepare, and no scratch table (whose create and drop write the catalogs)."""
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    table = model._meta.db_table
     fields = [column_field(model, name) for name in key_columns + columns]
     # Each value prepared for its column: an array takes one Python type (the int 0 of a
     # measure no row of a decimal column changed becomes a Decimal).
     preparers = [value_preparer(field) for field in fields]
     arrays = [[prepare(value) for value in values]
               for prepare, values in zip(preparers, zip(*rows, strict=True), strict=True)]
-    updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}"
-                        for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
+            f"INSERT INTO {quote(table)} ({', '.join(quote(field.column) for field in fields)}) "
             f"SELECT * FROM unnest({', '.join(f'%s::{column_type(f)}[]' for f in fields)}) "
-            f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}",
-            arrays)
+            f"{_adding_on_conflict(table, key_columns, columns)}", arrays)
 
 
 def _upsert_by_copy(table: str, key_columns: list[str], columns: list[str],
@@ -127,8 +131,6 @@ def _upsert_by_copy(table: str, key_columns: list[str], columns: list[str],
     then one upsert."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in key_columns + columns)
-    updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}"
-                        for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE upsert_rows ON COMMIT DROP AS "
                        f"SELECT {names} FROM {quote(table)} WITH NO DATA")
@@ -136,8 +138,7 @@ def _upsert_by_copy(table: str, key_columns: list[str], columns: list[str],
             for row in rows:
                 copy.write_row(row)
         cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM upsert_rows "
-                       f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) "
-                       f"DO UPDATE SET {updates}")
+                       f"{_adding_on_conflict(table, key_columns, columns)}")
         cursor.execute("DROP TABLE upsert_rows")
 
 
