@@ -42,6 +42,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections import Counter
 from decimal import Decimal
 
@@ -307,6 +308,8 @@ def queries_per_step(customer_id: int, products: list[int], warehouse_id: int) -
 
     from wms_sales.accounts.services import issue_token
 
+    # The API only: whitenoise's warning that no static files were collected is noise here.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     users = get_user_model().objects.in_bulk(["bench-sales", "bench-admin"], field_name="username")
     seller, admin = ({"HTTP_AUTHORIZATION": f"Bearer {issue_token(user=users[name])}"}
                      for name in ("bench-sales", "bench-admin"))

@@ -289,19 +289,28 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 COPY_FROM_ROWS = 50
 
 
+def insert_sql(table: str, columns: Sequence[str], rows: int = 1, then: str = "", *,
+               using: str | None = None) -> str:
+    """``INSERT INTO table (columns) VALUES (%s, …), …`` with a row of placeholders per row,
+    then ``then`` (an ``ON CONFLICT`` or ``RETURNING`` clause): the one builder of the
+    INSERTs written here rather than compiled by the ORM for every call."""
+    quote = (connections[using] if using else connection).ops.quote_name
+    row = f"({', '.join(['%s'] * len(columns))})"
+    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)}) "
+           f"VALUES {', '.join([row] * rows)}")
+    return f"{sql} {then}" if then else sql
+
+
 def _insert_statements(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                        returning: str | None = None) -> list[Any]:
     """One multi-row ``INSERT`` per 1,000 rows; with ``returning``, that column of each
     row, in the rows' order (as ``bulk_create`` reads the ids back)."""
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
-    tail = f" RETURNING {quote(returning)}" if returning else ""
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    then = f"RETURNING {connection.ops.quote_name(returning)}" if returning else ""
     returned: list[Any] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BULK_ROWS):
             chunk = rows[start:start + BULK_ROWS]
-            cursor.execute(head + ", ".join([row] * len(chunk)) + tail,
+            cursor.execute(insert_sql(table, columns, len(chunk), then),
                            [value for values in chunk for value in values])
             if returning:
                 returned.extend(value for (value,) in cursor.fetchall())
@@ -407,15 +416,12 @@ class _InsertPlan:
         fields = [field for field in meta.concrete_fields if field is not self.returned]
         self.columns = [(value_reader(field), value_preparer(field, per_call=False))
                         for field in fields]
-        quote = db.ops.quote_name
-        self.sql = (f"INSERT INTO {quote(meta.db_table)} "
-                    f"({', '.join(quote(field.column) for field in fields)}) "
-                    f"VALUES ({', '.join(['%s'] * len(fields))})")
         self.returning = self.returned is not None \
             and db.features.can_return_columns_from_insert
-        if self.returning:
-            returning_sql, _ = db.ops.return_insert_columns([self.returned])
-            self.sql += f" {returning_sql}"
+        then = f"RETURNING {db.ops.quote_name(self.returned.column)}" \
+            if self.returning and self.returned is not None else ""
+        self.sql = insert_sql(meta.db_table, [field.column for field in fields], then=then,
+                              using=alias)
 
 
 @functools.cache

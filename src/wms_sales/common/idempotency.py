@@ -30,7 +30,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Schema, Status
 
-from .db import retry_transaction, rolled_back_together
+from .db import insert_sql, retry_transaction, rolled_back_together
 from .errors import Conflict, ErrorCode, ValidationFailed
 from .jsonenc import FastNinjaJSONEncoder
 from .models import IdempotencyKey
@@ -214,13 +214,11 @@ def _insert_if_absent(claim: IdempotencyKey) -> bool:
     values = [field.get_db_prep_save(getattr(claim, field.attname), connection)
               for field in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
     column_of = {field.name: field.column for field in fields}
     unique_columns = ", ".join(quote(column_of[name]) for name in ("user", "key"))
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"ON CONFLICT ({unique_columns}) DO NOTHING "
-           f"RETURNING {quote(meta.pk.column)}")
+    sql = insert_sql(meta.db_table, [field.column for field in fields],
+                     then=f"ON CONFLICT ({unique_columns}) DO NOTHING "
+                          f"RETURNING {quote(meta.pk.column)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()

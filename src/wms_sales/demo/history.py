@@ -32,7 +32,7 @@ from wms_sales.accounts.roles import REVIEWER, SALES
 from wms_sales.accounts.services import create_user
 from wms_sales.catalog.models import Product
 from wms_sales.common import numbering
-from wms_sales.common.db import column_field
+from wms_sales.common.db import column_field, insert_rows
 from wms_sales.common.money import line_amounts
 from wms_sales.customers.models import Customer, CustomerAddress
 from wms_sales.finance.models import (
@@ -114,21 +114,10 @@ class Writer:
 
 def _insert(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
     fields = [column_field(model, name) for name in names]
-    columns = [f.column for f in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    adapted = [tuple(f.get_db_prep_value(v, connection) if v is not None else None
-                     for f, v in zip(fields, row, strict=True)) for row in rows]
-    sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(adapted), 1000):
-            cursor.executemany(sql, adapted[start:start + 1000])
+    if connection.vendor != "postgresql":  # COPY and psycopg take the Python values as they are
+        rows = [tuple(f.get_db_prep_value(v, connection) if v is not None else None
+                      for f, v in zip(fields, row, strict=True)) for row in rows]
+    insert_rows(model._meta.db_table, [f.column for f in fields], rows)
 
 
 @dataclass

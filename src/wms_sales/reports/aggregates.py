@@ -18,7 +18,13 @@ from typing import TypeVar
 from django.db import connection, transaction
 from django.db.models import Model
 
-from wms_sales.common.db import column_field, column_type, insert_rows, value_preparer
+from wms_sales.common.db import (
+    column_field,
+    column_type,
+    insert_rows,
+    insert_sql,
+    value_preparer,
+)
 
 from . import cache
 from .models import (
@@ -80,9 +86,7 @@ def _upsert(model: type[Model], key_columns: list[str], columns: list[str],
         else:
             _upsert_by_arrays(model, key_columns, columns, rows)
         return
-    placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + len(columns))) + ")"
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in key_columns + columns)
     if connection.vendor == "mysql":
         updates = ", ".join(f"{quote(c)} = {quote(c)} + VALUES({quote(c)})" for c in columns)
         conflict = f"ON DUPLICATE KEY UPDATE {updates}"
@@ -90,9 +94,8 @@ def _upsert(model: type[Model], key_columns: list[str], columns: list[str],
         conflict = _adding_on_conflict(table, key_columns, columns)
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
-        values = ", ".join([placeholders] * len(chunk))
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {quote(table)} ({names}) VALUES {values} {conflict}",
+            cursor.execute(insert_sql(table, key_columns + columns, len(chunk), conflict),
                            [v for row in chunk for v in row])
 
 
