@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, NotSupportedError, connection, transaction
 from django.utils import timezone
 
 from wms_sales.accounts.services import create_user
@@ -18,12 +18,14 @@ from wms_sales.common.db import (
     bulk_insert,
     bulk_update,
     insert_object,
+    insert_object_unless_taken,
     insert_rows,
     insert_values,
     update_object,
     value_preparer,
 )
 from wms_sales.common.errors import ValidationFailed
+from wms_sales.common.models import IdempotencyKey
 from wms_sales.events.models import OutboxEvent
 from wms_sales.inventory.models import StockMove
 from wms_sales.lifecycle.models import DocumentTransition
@@ -165,6 +167,28 @@ def test_insert_object_runs_the_save_checks_and_refuses_what_it_cannot_write(pro
     assert too_long.pk is None and not StockMove.objects.filter(source_type__startswith="x")
     with pytest.raises(TypeError, match="database default"):  # its measures default in SQL
         insert_object(SalesFactDelta())
+
+
+@pytest.mark.django_db
+def test_insert_object_unless_taken_skips_a_row_whose_unique_values_are_taken():
+    user = create_user(username="claimer", role="sales")
+
+    def claim(key: str) -> IdempotencyKey:
+        return IdempotencyKey(user=user, key=key, endpoint="POST /x", request_hash="h" * 64,
+                              status_code=0, response_body=None)
+
+    if connection.vendor not in ("postgresql", "sqlite"):
+        with pytest.raises(NotSupportedError):
+            insert_object_unless_taken(claim("k1"), ("user", "key"))
+        return
+    first, again, other = claim("k1"), claim("k1"), claim("k2")
+    assert insert_object_unless_taken(first, ("user", "key")) is True
+    assert first.pk is not None and not first._state.adding
+    assert insert_object_unless_taken(again, ("user", "key")) is False
+    assert again.pk is None and again._state.adding  # nothing written, nothing read back
+    assert insert_object_unless_taken(other, ("user", "key")) is True
+    assert sorted(IdempotencyKey.objects.filter(user=user).values_list("pk", "key")) == [
+        (first.pk, "k1"), (other.pk, "k2")]
 
 
 @pytest.mark.django_db

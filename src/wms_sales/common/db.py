@@ -13,7 +13,14 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import DatabaseError, connection, connections, models, transaction
+from django.db import (
+    DatabaseError,
+    NotSupportedError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import Field, Model, signals
 
 from .errors import Busy
@@ -289,28 +296,30 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 COPY_FROM_ROWS = 50
 
 
-def insert_sql(table: str, columns: Sequence[str], rows: int = 1, then: str = "", *,
-               using: str | None = None) -> str:
+def insert_sql(table: str, columns: Sequence[str], rows: int = 1, *, on_conflict: str = "",
+               returning: str | None = None, using: str | None = None) -> str:
     """``INSERT INTO table (columns) VALUES (%s, …), …`` with a row of placeholders per row,
-    then ``then`` (an ``ON CONFLICT`` or ``RETURNING`` clause): the one builder of the
-    INSERTs written here rather than compiled by the ORM for every call."""
+    then the ``on_conflict`` clause (``ON CONFLICT …``, ``ON DUPLICATE KEY …``) and
+    ``RETURNING`` the column ``returning``: the one builder of the INSERTs written here
+    rather than compiled by the ORM for every call."""
     quote = (connections[using] if using else connection).ops.quote_name
     row = f"({', '.join(['%s'] * len(columns))})"
     sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)}) "
            f"VALUES {', '.join([row] * rows)}")
-    return f"{sql} {then}" if then else sql
+    if on_conflict:
+        sql += f" {on_conflict}"
+    return f"{sql} RETURNING {quote(returning)}" if returning else sql
 
 
 def _insert_statements(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                        returning: str | None = None) -> list[Any]:
     """One multi-row ``INSERT`` per 1,000 rows; with ``returning``, that column of each
     row, in the rows' order (as ``bulk_create`` reads the ids back)."""
-    then = f"RETURNING {connection.ops.quote_name(returning)}" if returning else ""
     returned: list[Any] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BULK_ROWS):
             chunk = rows[start:start + BULK_ROWS]
-            cursor.execute(insert_sql(table, columns, len(chunk), then),
+            cursor.execute(insert_sql(table, columns, len(chunk), returning=returning),
                            [value for values in chunk for value in values])
             if returning:
                 returned.extend(value for (value,) in cursor.fetchall())
@@ -403,9 +412,10 @@ def _drawn_ids(table: str, column: str, count: int) -> list[int]:
 
 class _InsertPlan:
     """One model's single-row ``INSERT`` on one database: its SQL, and per column how the
-    value is read from the object and prepared."""
+    value is read from the object and prepared. With ``unique`` (field names), a row whose
+    values of those fields are taken is skipped (``ON CONFLICT DO NOTHING``)."""
 
-    def __init__(self, model: type[Model], alias: str) -> None:
+    def __init__(self, model: type[Model], alias: str, unique: tuple[str, ...] = ()) -> None:
         meta = model._meta
         if meta.parents or any(field.has_db_default() or field.generated  # type: ignore[attr-defined]
                                for field in meta.concrete_fields):
@@ -416,17 +426,23 @@ class _InsertPlan:
         fields = [field for field in meta.concrete_fields if field is not self.returned]
         self.columns = [(value_reader(field), value_preparer(field, per_call=False))
                         for field in fields]
-        self.returning = self.returned is not None \
-            and db.features.can_return_columns_from_insert
-        then = f"RETURNING {db.ops.quote_name(self.returned.column)}" \
-            if self.returning and self.returned is not None else ""
-        self.sql = insert_sql(meta.db_table, [field.column for field in fields], then=then,
-                              using=alias)
+        returning = self.returned.column if self.returned is not None \
+            and db.features.can_return_columns_from_insert else None
+        self.returning = returning is not None
+        on_conflict = ""
+        if unique:
+            if not self.returning:  # the returned id is how a skipped row is told apart
+                raise TypeError(f"{meta.label}: skipping a taken row needs RETURNING of an id")
+            taken = ", ".join(db.ops.quote_name(column_field(model, name).column)
+                              for name in unique)
+            on_conflict = f"ON CONFLICT ({taken}) DO NOTHING"
+        self.sql = insert_sql(meta.db_table, [field.column for field in fields],
+                              on_conflict=on_conflict, returning=returning, using=alias)
 
 
 @functools.cache
-def _insert_plan(model: type[Model], alias: str) -> _InsertPlan:
-    return _InsertPlan(model, alias)
+def _insert_plan(model: type[Model], alias: str, unique: tuple[str, ...] = ()) -> _InsertPlan:
+    return _InsertPlan(model, alias, unique)
 
 
 def insert_object(obj: M) -> M:
@@ -435,8 +451,25 @@ def insert_object(obj: M) -> M:
     compiles it on every save, which costs more CPU than the statement on the hot path (a
     document's header, its history row, its outbox event). The save signals are sent as
     ``save`` sends them, so the checks hooked on ``pre_save`` still run."""
+    _insert(obj, _insert_plan(type(obj), connection.alias))
+    return obj
+
+
+def insert_object_unless_taken(obj: Model, unique: tuple[str, ...]) -> bool:
+    """``insert_object``, unless a row already holds ``obj``'s values of the ``unique``
+    fields (a unique constraint): then nothing is written. Whether ``obj`` was inserted.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite), where a
+    savepoint around a plain INSERT would take three statements. Like the plain INSERT, it
+    waits for a concurrent transaction holding the same values, then sees its row."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise NotSupportedError("INSERT … ON CONFLICT DO NOTHING RETURNING: "
+                                "PostgreSQL and SQLite only")
+    return _insert(obj, _insert_plan(type(obj), connection.alias, unique))
+
+
+def _insert(obj: Model, plan: _InsertPlan) -> bool:
     model, alias = type(obj), connection.alias
-    plan = _insert_plan(model, alias)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias,
                           update_fields=None)
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
@@ -444,14 +477,19 @@ def insert_object(obj: M) -> M:
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         if plan.returned is not None:
-            pk = cursor.fetchone()[0] if plan.returning else \
-                connection.ops.last_insert_id(cursor, model._meta.db_table,
-                                              plan.returned.column)
+            if plan.returning:
+                row = cursor.fetchone()
+                if row is None:  # ON CONFLICT DO NOTHING: the unique values were taken
+                    return False
+                pk = row[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, model._meta.db_table,
+                                                   plan.returned.column)
             setattr(obj, plan.returned.attname, pk)
     obj._state.adding, obj._state.db = False, alias
     signals.post_save.send(sender=model, instance=obj, created=True, update_fields=None,
                            raw=False, using=alias)
-    return obj
+    return True
 
 
 class _UpdatePlan:

@@ -27,10 +27,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from ninja import Schema, Status
 
-from .db import insert_sql, retry_transaction, rolled_back_together
+from .db import insert_object_unless_taken, retry_transaction, rolled_back_together
 from .errors import Conflict, ErrorCode, ValidationFailed
 from .jsonenc import FastNinjaJSONEncoder
 from .models import IdempotencyKey
@@ -197,33 +196,13 @@ def _claim(request: HttpRequest, key: str) -> IdempotencyKey | HttpResponse:
 def _insert_if_absent(claim: IdempotencyKey) -> bool:
     """Insert ``claim`` unless its (user, key) is taken; whether it was inserted.
 
-    PostgreSQL and SQLite take ``INSERT … ON CONFLICT DO NOTHING RETURNING``: one statement
-    where a savepoint would need three. Like the plain INSERT, it waits for a concurrent
-    transaction holding the same key and then sees its row. Elsewhere a savepoint keeps the
-    transaction usable after the unique index refuses the row."""
-    if connection.vendor not in ("postgresql", "sqlite"):
-        try:
-            with transaction.atomic():
-                claim.save(force_insert=True)
-        except IntegrityError:
-            return False
-        return True
-    claim.created_at = timezone.now()
-    meta = IdempotencyKey._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(getattr(claim, field.attname), connection)
-              for field in fields]
-    quote = connection.ops.quote_name
-    column_of = {field.name: field.column for field in fields}
-    unique_columns = ", ".join(quote(column_of[name]) for name in ("user", "key"))
-    sql = insert_sql(meta.db_table, [field.column for field in fields],
-                     then=f"ON CONFLICT ({unique_columns}) DO NOTHING "
-                          f"RETURNING {quote(meta.pk.column)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
+    PostgreSQL and SQLite skip a taken key in the INSERT itself (one statement). Elsewhere
+    a savepoint keeps the transaction usable after the unique index refuses the row."""
+    if connection.vendor in ("postgresql", "sqlite"):
+        return insert_object_unless_taken(claim, ("user", "key"))
+    try:
+        with transaction.atomic():
+            claim.save(force_insert=True)
+    except IntegrityError:
         return False
-    claim.pk = row[0]
-    claim._state.adding, claim._state.db = False, connection.alias
     return True

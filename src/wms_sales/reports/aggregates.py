@@ -95,7 +95,8 @@ def _upsert(model: type[Model], key_columns: list[str], columns: list[str],
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
         with connection.cursor() as cursor:
-            cursor.execute(insert_sql(table, key_columns + columns, len(chunk), conflict),
+            cursor.execute(insert_sql(table, key_columns + columns, len(chunk),
+                                      on_conflict=conflict),
                            [v for row in chunk for v in row])
 
 
