@@ -11,7 +11,9 @@ from django.test import override_settings
 
 from conftest import assert_error, error_fields
 from wms_sales.catalog.models import Product
+from wms_sales.common.http import error_body
 from wms_sales.common.numbering import format_document_number
+from wms_sales.common.schemas import MAX_TEXT_LENGTH
 from wms_sales.customers.models import Customer, CustomerAddress
 from wms_sales.finance.models import Payment
 from wms_sales.inventory.models import StockMove, Warehouse
@@ -92,6 +94,26 @@ def test_a_refused_body_names_every_bad_field_at_once(sales_api, customer, produ
         "requested_delivery_date": ["Value error, Must be a date written as YYYY-MM-DD."],
         "note": ["Input should be a valid string"]}
     assert not SalesOrder.objects.exists()
+
+
+def test_every_line_wrong_is_one_readable_message_and_every_field_in_details(sales_api,
+                                                                            customer, product):
+    """600 bad lines: the message names a few fields within the documented string length
+    (found by schemathesis), details.fields still names all 1,200."""
+    lines = [{"product_id": product.pk, "quantity": "x", "discount_percent": "y"}] * 600
+    response = sales_api.post("orders", {"customer_id": customer.pk, "lines": lines})
+    error = assert_error(response, 422, "validation_error")
+    assert len(error["details"]["fields"]) == 1200
+    assert error["message"].startswith("lines.0.quantity: Value error, Must be a decimal")
+    assert error["message"].endswith("; and 1195 more fields (see details.fields).")
+    assert len(error["message"]) < 1000
+    assert not SalesOrder.objects.exists()
+
+
+def test_an_error_message_is_never_longer_than_the_documented_string():
+    message = error_body("not_found", "x" * 10_000)["error"]["message"]
+    assert len(message) == MAX_TEXT_LENGTH and message.endswith("…")
+    assert error_body("not_found", "short")["error"]["message"] == "short"
 
 
 @pytest.mark.parametrize("amount", ["1_0", "١٢", "１", "1e", "NaN", "Infinity", True, " "])

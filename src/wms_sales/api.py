@@ -17,7 +17,7 @@ from wms_sales.catalog.api import router as products_router
 from wms_sales.catalog.errors import CatalogError
 from wms_sales.common.db import is_retryable
 from wms_sales.common.errors import Busy, DomainError, ErrorCode, ErrorCodes
-from wms_sales.common.http import ApiParser, UnencodableText
+from wms_sales.common.http import ApiParser, UnencodableText, error_body
 from wms_sales.common.jsonenc import FastJSONRenderer
 from wms_sales.common.schemas import Schema
 from wms_sales.common.validation import FieldErrors
@@ -157,9 +157,7 @@ api = WmsNinjaAPI(
 
 def error_response(request: HttpRequest, status: int, code: str, message: str,
                    details: object = None) -> HttpResponse:
-    return api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details or {}}},
-        status=status)
+    return api.create_response(request, error_body(code, message, details), status=status)
 
 
 @api.exception_handler(DomainError)

@@ -75,14 +75,25 @@ class ValidationFailed(DomainError):
 
     status = 422
     code = ErrorCode.VALIDATION_ERROR
+    # The message names this many fields at most: a 1,000-line order with every line wrong
+    # gets a readable sentence, while details.fields still lists every field.
+    FIELDS_IN_MESSAGE = 5
 
     def __init__(self, fields: Mapping[str, list[str] | str],
                  message: str | None = None) -> None:
         normalized = {name: [msgs] if isinstance(msgs, str) else list(msgs)
                       for name, msgs in fields.items()}
         if message is None:
-            message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in normalized.items())
+            message = self._summary(normalized)
         super().__init__(message, details={"fields": normalized})
+
+    @classmethod
+    def _summary(cls, fields: dict[str, list[str]]) -> str:
+        named = list(fields.items())[:cls.FIELDS_IN_MESSAGE]
+        message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in named)
+        if len(fields) > len(named):
+            message += f"; and {len(fields) - len(named)} more fields (see details.fields)."
+        return message
 
 
 class NotFound(DomainError):

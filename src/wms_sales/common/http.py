@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.parser import Parser
 
 from .errors import ErrorCode
+from .schemas import MAX_TEXT_LENGTH
 
 API_PREFIX = "/api/"
 
@@ -65,10 +66,17 @@ class ApiParser(Parser):
         return data
 
 
+def error_body(code: str, message: str, details: object = None) -> dict[str, Any]:
+    """The error shape. The message is cut to the length the OpenAPI document promises for
+    every string (a message can quote input, and input may be long)."""
+    if len(message) > MAX_TEXT_LENGTH:
+        message = message[:MAX_TEXT_LENGTH - 1] + "…"
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
 def error_json(status: int, message: str, code: str | None = None,
                details: dict[str, Any] | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"code": code or ERROR_CODES.get(status, "error"),
-                                   "message": message, "details": details or {}}},
+    return JsonResponse(error_body(code or ERROR_CODES.get(status, "error"), message, details),
                         status=status)
 
 
