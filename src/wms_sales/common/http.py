@@ -76,8 +76,8 @@ def error_body(code: str, message: str, details: object = None) -> dict[str, Any
 
 def error_json(status: int, message: str, code: str | None = None,
                details: dict[str, Any] | None = None) -> JsonResponse:
-    return JsonResponse(error_body(code or ERROR_CODES.get(status, "error"), message, details),
-                        status=status)
+    code = code or ERROR_CODES.get(status) or "error"
+    return JsonResponse(error_body(code, message, details), status=status)
 
 
 class ApiErrorShapeMiddleware:
