@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from conftest import assert_error, error_fields
 from wms_sales.catalog.models import Product
-from wms_sales.common.http import error_body
+from wms_sales.common.errors import error_body
 from wms_sales.common.numbering import format_document_number
 from wms_sales.common.schemas import MAX_TEXT_LENGTH
 from wms_sales.customers.models import Customer, CustomerAddress

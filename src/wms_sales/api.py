@@ -16,8 +16,8 @@ from wms_sales.accounts.errors import AccountError
 from wms_sales.catalog.api import router as products_router
 from wms_sales.catalog.errors import CatalogError
 from wms_sales.common.db import is_retryable
-from wms_sales.common.errors import Busy, DomainError, ErrorCode, ErrorCodes
-from wms_sales.common.http import ApiParser, UnencodableText, error_body
+from wms_sales.common.errors import Busy, DomainError, ErrorCode, ErrorCodes, error_body
+from wms_sales.common.http import ApiParser, UnencodableText
 from wms_sales.common.jsonenc import FastJSONRenderer
 from wms_sales.common.schemas import Schema
 from wms_sales.common.validation import FieldErrors

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from .schemas import MAX_TEXT_LENGTH
+
 
 class ErrorCodes(StrEnum):
     """Base of every app's error codes: a member is the code the API sends, with the HTTP
@@ -52,6 +54,14 @@ class ErrorCode(ErrorCodes):
     PDF_UNAVAILABLE = "pdf_unavailable", 503, "PDF rendering is not available on this server."
 
 
+def error_body(code: str, message: str, details: object = None) -> dict[str, Any]:
+    """The error shape. The message is cut to the length the OpenAPI document promises for
+    every string (a message can quote input, and input may be long)."""
+    if len(message) > MAX_TEXT_LENGTH:
+        message = message[:MAX_TEXT_LENGTH - 1] + "…"
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
 class DomainError(Exception):
     status = 400
     code: ErrorCodes = ErrorCode.BAD_REQUEST
@@ -67,7 +77,7 @@ class DomainError(Exception):
         self.details = details if details is not None else {}
 
     def as_dict(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+        return error_body(self.code, self.message, self.details)
 
 
 class ValidationFailed(DomainError):

@@ -11,8 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.parser import Parser
 
-from .errors import ErrorCode
-from .schemas import MAX_TEXT_LENGTH
+from .errors import ErrorCode, error_body
 
 API_PREFIX = "/api/"
 
@@ -64,14 +63,6 @@ class ApiParser(Parser):
         if field is not None:
             raise UnencodableText(field)
         return data
-
-
-def error_body(code: str, message: str, details: object = None) -> dict[str, Any]:
-    """The error shape. The message is cut to the length the OpenAPI document promises for
-    every string (a message can quote input, and input may be long)."""
-    if len(message) > MAX_TEXT_LENGTH:
-        message = message[:MAX_TEXT_LENGTH - 1] + "…"
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def error_json(status: int, message: str, code: str | None = None,
